@@ -1,0 +1,39 @@
+"""lamina: a small, readable, fast deep-learning framework on NumPy.
+
+>>> import lamina
+>>> x = lamina.tensor([2.0], requires_grad=True)
+>>> (x ** 2).backward(); x.grad
+array([4.], dtype=float32)
+"""
+
+from lamina import ops
+from lamina.autograd import (
+    Function,
+    Tensor,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    tensor,
+    value_and_grad,
+)
+from lamina.backend import floatx, get_backend, seed, set_backend, set_floatx
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function",
+    "Tensor",
+    "enable_grad",
+    "floatx",
+    "get_backend",
+    "grad",
+    "is_grad_enabled",
+    "no_grad",
+    "ops",
+    "seed",
+    "set_backend",
+    "set_floatx",
+    "tensor",
+    "value_and_grad",
+]

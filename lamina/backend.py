@@ -1,0 +1,127 @@
+"""The one place that knows which array library runs, the default dtype and the random state.
+
+Every op is written against ``xp``, an object that forwards attribute access to the active array
+module (NumPy by default, CuPy after ``set_backend("cupy")``). Attributes are cached on first use,
+so ``xp.exp`` costs a plain attribute lookup in hot loops.
+
+>>> from lamina.backend import xp, floatx
+>>> xp.zeros(2, dtype=floatx()).dtype
+dtype('float32')
+"""
+
+from __future__ import annotations
+
+import math
+import random as _pyrandom
+
+import numpy as _np
+
+_BACKENDS = ("numpy", "cupy")
+
+
+class _ArrayModule:
+    """Forwards ``xp.name`` to the active array module, caching each attribute it resolves."""
+
+    def __init__(self, module):
+        object.__setattr__(self, "_module", module)
+
+    def __getattr__(self, name):  # only called on a cache miss
+        value = getattr(self._module, name)
+        object.__setattr__(self, name, value)
+        return value
+
+    def _switch(self, module):
+        self.__dict__.clear()
+        object.__setattr__(self, "_module", module)
+
+    def __repr__(self):
+        return f"<lamina array module: {self._module.__name__}>"
+
+
+xp = _ArrayModule(_np)
+_state = {"backend": "numpy", "floatx": "float32", "rng": _np.random.default_rng()}
+
+
+def get_backend() -> str:
+    """Name of the active array library: ``"numpy"`` or ``"cupy"``."""
+    return _state["backend"]
+
+
+def set_backend(name: str) -> None:
+    """Choose the array library: ``"numpy"`` (default) or ``"cupy"`` (needs CuPy and a GPU).
+
+    >>> set_backend("numpy"); get_backend()
+    'numpy'
+    """
+    if name not in _BACKENDS:
+        raise ValueError(f"backend must be one of {_BACKENDS}, got {name!r}")
+    if name == "cupy":
+        try:
+            import cupy as module
+        except ImportError as exc:
+            raise ImportError(
+                "set_backend('cupy') needs CuPy: pip install cupy-cuda12x (and an NVIDIA GPU)"
+            ) from exc
+    else:
+        module = _np
+    xp._switch(module)
+    _state["backend"] = name
+    _state["rng"] = module.random.default_rng()
+
+
+def floatx() -> str:
+    """The default float dtype of weights and inputs (``"float32"`` unless changed)."""
+    return _state["floatx"]
+
+
+def set_floatx(dtype: str) -> None:
+    """Set the default float dtype: ``"float16"``, ``"float32"`` or ``"float64"``."""
+    if dtype not in ("float16", "float32", "float64"):
+        raise ValueError(f"floatx must be 'float16', 'float32' or 'float64', got {dtype!r}")
+    _state["floatx"] = dtype
+
+
+def seed(n: int) -> None:
+    """Make runs reproducible: seeds lamina's generator (initializers, dropout, shuffling),
+    NumPy's global generator and Python's ``random``.
+
+    >>> seed(0); a = rng().random(); seed(0); a == rng().random()
+    True
+    """
+    if not isinstance(n, (int, _np.integer)) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {n!r}")
+    n = int(n)
+    module = xp._module
+    _state["rng"] = module.random.default_rng(n)
+    _np.random.seed(n % 2**32)
+    _pyrandom.seed(n)
+
+
+def rng():
+    """lamina's random generator (a ``numpy.random.Generator`` or CuPy's equivalent)."""
+    return _state["rng"]
+
+
+def to_numpy(array):
+    """A NumPy copy-free view of ``array`` when possible (CuPy arrays are copied to the host)."""
+    if isinstance(array, _np.ndarray):
+        return array
+    get = getattr(array, "get", None)
+    return get() if get is not None else _np.asarray(array)
+
+
+def _erf_numpy(x):
+    try:
+        from scipy.special import erf
+    except ImportError:  # exact but slower: one call to math.erf per element
+        return _np.vectorize(math.erf, otypes=[x.dtype])(x)
+    return erf(x).astype(x.dtype, copy=False)
+
+
+def erf(x):
+    """The error function, elementwise, exact to the dtype's precision (used by exact GELU)."""
+    if _state["backend"] == "cupy":
+        from cupyx.scipy.special import erf as cupy_erf
+
+        return cupy_erf(x)
+    return _erf_numpy(x)

@@ -1,0 +1,17 @@
+import numpy as np
+import pytest
+
+import lamina
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Every test starts from the same random state and the NumPy backend."""
+    lamina.set_backend("numpy")
+    lamina.seed(1234)
+    yield
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
