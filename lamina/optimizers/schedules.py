@@ -1,0 +1,303 @@
+"""Learning-rate schedules: callables ``step -> learning rate`` with Keras's names and formulas.
+
+An optimizer given a schedule calls it once per step with the 0-based step index
+(``optimizer.iterations``).
+
+>>> from lamina.optimizers import SGD
+>>> from lamina.optimizers.schedules import ExponentialDecay
+>>> schedule = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+>>> schedule(0), schedule(10), schedule(20)
+(0.1, 0.05, 0.025)
+>>> opt = SGD(learning_rate=schedule)
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import numbers
+
+_REGISTRY: dict[str, type] = {}
+
+
+def _check(name: str, value, positive: bool = True):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not ok or not (value > 0 if positive else value >= 0):
+        raise ValueError(f"{name} must be {'positive' if positive else '>= 0'}, got {value!r}")
+    return value
+
+
+class LearningRateSchedule:
+    """Base class: subclasses implement ``__call__(step) -> float`` and ``get_config()``."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _REGISTRY[cls.__name__] = cls
+
+    def __call__(self, step: int) -> float:
+        raise NotImplementedError(f"{type(self).__name__} must implement __call__(step)")
+
+    def get_config(self) -> dict:
+        raise NotImplementedError(f"{type(self).__name__} must implement get_config()")
+
+    @classmethod
+    def from_config(cls, config: dict) -> LearningRateSchedule:
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+
+class ExponentialDecay(LearningRateSchedule):
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)``; with ``staircase`` the
+    exponent is floored, so the rate drops every ``decay_steps`` steps.
+
+    >>> ExponentialDecay(1.0, 2, 0.5, staircase=True)(3)
+    0.5
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        decay_rate: float,
+        staircase: bool = False,
+        name: str = "ExponentialDecay",
+    ):
+        self.initial_learning_rate = _check("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = _check("decay_steps", decay_steps)
+        self.decay_rate = _check("decay_rate", decay_rate)
+        self.staircase = bool(staircase)
+        self.name = name
+
+    def __call__(self, step: int) -> float:
+        p = step / self.decay_steps
+        if self.staircase:
+            p = math.floor(p)
+        return float(self.initial_learning_rate * self.decay_rate**p)
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
+class InverseTimeDecay(LearningRateSchedule):
+    """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored with
+    ``staircase``).
+
+    >>> InverseTimeDecay(1.0, 1, 0.5)(2)
+    0.5
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        decay_rate: float,
+        staircase: bool = False,
+        name: str = "InverseTimeDecay",
+    ):
+        self.initial_learning_rate = _check("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = _check("decay_steps", decay_steps)
+        self.decay_rate = _check("decay_rate", decay_rate, positive=False)
+        self.staircase = bool(staircase)
+        self.name = name
+
+    def __call__(self, step: int) -> float:
+        p = step / self.decay_steps
+        if self.staircase:
+            p = math.floor(p)
+        return float(self.initial_learning_rate / (1 + self.decay_rate * p))
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
+class StepDecay(ExponentialDecay):
+    """Multiply the rate by ``gamma`` every ``step_size`` steps (PyTorch's ``StepLR``, counted in
+    optimizer steps): ``ExponentialDecay(initial, step_size, gamma, staircase=True)``.
+
+    >>> [StepDecay(1.0, step_size=2, gamma=0.1)(s) for s in range(5)]
+    [1.0, 1.0, 0.1, 0.1, 0.010000000000000002]
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        step_size: int,
+        gamma: float = 0.1,
+        name: str = "StepDecay",
+    ):
+        super().__init__(initial_learning_rate, step_size, gamma, staircase=True, name=name)
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "step_size": self.decay_steps,
+            "gamma": self.decay_rate,
+            "name": self.name,
+        }
+
+
+class PiecewiseConstantDecay(LearningRateSchedule):
+    """``values[0]`` while ``step <= boundaries[0]``, ``values[1]`` while
+    ``boundaries[0] < step <= boundaries[1]``, ..., ``values[-1]`` after ``boundaries[-1]``.
+
+    >>> s = PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1])
+    >>> s(10), s(11), s(21)
+    (1.0, 0.5, 0.1)
+    """
+
+    def __init__(self, boundaries, values, name: str = "PiecewiseConstant"):
+        boundaries, values = list(boundaries), list(values)
+        if len(boundaries) != len(values) - 1:
+            raise ValueError(
+                f"PiecewiseConstantDecay needs one more value than boundaries, got "
+                f"{len(boundaries)} boundaries {boundaries} and {len(values)} values {values}"
+            )
+        if any(b >= c for b, c in zip(boundaries, boundaries[1:], strict=False)):
+            raise ValueError(f"boundaries must be strictly increasing, got {boundaries}")
+        self.boundaries = boundaries
+        self.values = values
+        self.name = name
+
+    def __call__(self, step: int) -> float:
+        return float(self.values[bisect.bisect_left(self.boundaries, step)])
+
+    def get_config(self) -> dict:
+        return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
+
+
+class PolynomialDecay(LearningRateSchedule):
+    """``(initial - end) * (1 - min(step, decay_steps) / decay_steps) ** power + end``; with
+    ``cycle`` the horizon grows to the first multiple of ``decay_steps`` above ``step``.
+
+    >>> PolynomialDecay(1.0, 10, end_learning_rate=0.0)(5)
+    0.5
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        end_learning_rate: float = 0.0001,
+        power: float = 1.0,
+        cycle: bool = False,
+        name: str = "PolynomialDecay",
+    ):
+        self.initial_learning_rate = _check("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = _check("decay_steps", decay_steps)
+        self.end_learning_rate = _check("end_learning_rate", end_learning_rate, positive=False)
+        self.power = _check("power", power)
+        self.cycle = bool(cycle)
+        self.name = name
+
+    def __call__(self, step: int) -> float:
+        horizon = self.decay_steps
+        if self.cycle:
+            horizon = horizon * max(1, math.ceil(step / horizon))
+        else:
+            step = min(step, horizon)
+        delta = self.initial_learning_rate - self.end_learning_rate
+        return float(delta * (1 - step / horizon) ** self.power + self.end_learning_rate)
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "end_learning_rate": self.end_learning_rate,
+            "power": self.power,
+            "cycle": self.cycle,
+            "name": self.name,
+        }
+
+
+class CosineDecay(LearningRateSchedule):
+    """Optional linear warm-up, then cosine decay (Keras 3).
+
+    Without ``warmup_target``: ``initial * ((1 - alpha) * c + alpha)`` with
+    ``c = 0.5 * (1 + cos(pi * min(step, decay_steps) / decay_steps))``.
+    With ``warmup_target``: for ``step < warmup_steps`` the rate rises linearly from
+    ``initial_learning_rate`` to ``warmup_target``; then it decays as above from
+    ``warmup_target`` over ``decay_steps`` more steps, to ``alpha * warmup_target``.
+
+    >>> s = CosineDecay(0.0, decay_steps=10, warmup_target=1.0, warmup_steps=5)
+    >>> s(0), s(1), s(5), s(10), s(15), s(99)
+    (0.0, 0.2, 1.0, 0.5, 0.0, 0.0)
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        alpha: float = 0.0,
+        name: str = "CosineDecay",
+        warmup_target: float | None = None,
+        warmup_steps: int = 0,
+    ):
+        self.initial_learning_rate = _check(
+            "initial_learning_rate", initial_learning_rate, positive=warmup_target is None
+        )
+        self.decay_steps = _check("decay_steps", decay_steps)
+        self.alpha = _check("alpha", alpha, positive=False)
+        self.name = name
+        if warmup_target is not None:
+            _check("warmup_target", warmup_target)
+            _check("warmup_steps", warmup_steps)
+        self.warmup_target = warmup_target
+        self.warmup_steps = warmup_steps
+
+    def _decay(self, step, start_lr):
+        fraction = min(step, self.decay_steps) / self.decay_steps
+        cosine = 0.5 * (1.0 + math.cos(math.pi * fraction))
+        return start_lr * ((1 - self.alpha) * cosine + self.alpha)
+
+    def __call__(self, step: int) -> float:
+        if self.warmup_target is None:
+            return float(self._decay(step, self.initial_learning_rate))
+        if step < self.warmup_steps:
+            delta = self.warmup_target - self.initial_learning_rate
+            return float(self.initial_learning_rate + delta * step / self.warmup_steps)
+        return float(self._decay(step - self.warmup_steps, self.warmup_target))
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "alpha": self.alpha,
+            "name": self.name,
+            "warmup_target": self.warmup_target,
+            "warmup_steps": self.warmup_steps,
+        }
+
+
+def serialize(schedule: LearningRateSchedule) -> dict:
+    """``{"class_name": ..., "config": ...}``, as Keras writes it."""
+    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+
+
+def deserialize(config: dict) -> LearningRateSchedule:
+    """The schedule ``serialize`` described.
+
+    >>> deserialize(serialize(StepDecay(0.1, 5)))(5)
+    0.010000000000000002
+    """
+    cls = _REGISTRY.get(config.get("class_name"))
+    if cls is None:
+        raise ValueError(
+            f"unknown learning-rate schedule {config.get('class_name')!r}; known: "
+            f"{', '.join(sorted(_REGISTRY))}"
+        )
+    return cls.from_config(config.get("config", {}))

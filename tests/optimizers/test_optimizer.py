@@ -1,0 +1,364 @@
+"""The base class: arguments, learning rate, clipping, binding styles, config and state."""
+
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina import optimizers
+from lamina.optimizers import SGD, Adagrad, Adam, AdamW, Nadam, Optimizer, RMSprop
+from lamina.optimizers.schedules import ExponentialDecay, LearningRateSchedule
+
+ALL = [
+    lambda: SGD(0.1),
+    lambda: SGD(0.1, momentum=0.9, nesterov=True),
+    lambda: RMSprop(0.01, momentum=0.5, centered=True),
+    lambda: Adam(0.01, amsgrad=True),
+    lambda: AdamW(0.01, weight_decay=0.1),
+    lambda: Adagrad(0.1),
+    lambda: Nadam(0.01),
+]
+IDS = ["sgd", "nesterov", "rmsprop", "amsgrad", "adamw", "adagrad", "nadam"]
+
+
+def make_params(seed=0):
+    rng = np.random.default_rng(seed)
+    return [
+        lamina.tensor(rng.normal(size=(4, 3)).astype(np.float32), requires_grad=True),
+        lamina.tensor(rng.normal(size=(3,)).astype(np.float32), requires_grad=True),
+    ]
+
+
+def grads_for(params):
+    return [(0.5 * p.data + 0.3).astype(np.float32) for p in params]
+
+
+# ----- arguments -----
+def test_learning_rate_must_be_positive():
+    with pytest.raises(ValueError, match=r"^learning_rate must be positive, got -1$"):
+        SGD(learning_rate=-1)
+    with pytest.raises(ValueError, match="learning_rate must be positive, got 'fast'"):
+        Adam("fast")
+    with pytest.raises(ValueError, match="learning_rate must be positive, got 0"):
+        Adam(lr=0)
+    opt = Adam()
+    with pytest.raises(ValueError, match="learning_rate must be positive"):
+        opt.learning_rate = -0.5
+
+
+def test_clipping_arguments():
+    with pytest.raises(ValueError, match="clipnorm must be positive, got 0"):
+        SGD(clipnorm=0)
+    with pytest.raises(ValueError, match="only one of clipnorm, clipvalue and global_clipnorm"):
+        SGD(clipnorm=1.0, clipvalue=1.0)
+
+
+def test_unknown_keyword_is_an_error():
+    with pytest.raises(
+        TypeError, match=r"Adam\(\) got unexpected keyword argument\(s\) \['bet1'\]"
+    ):
+        Adam(bet1=0.9)
+
+
+def test_lr_alias_and_learning_rate_property():
+    opt = SGD(lr=0.5)
+    assert opt.learning_rate == 0.5 and opt.lr == 0.5
+    opt.learning_rate = 0.25
+    assert opt.get_config()["learning_rate"] == 0.25
+
+
+# ----- the learning rate -----
+class CountingSchedule(LearningRateSchedule):
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, step):
+        self.calls.append(step)
+        return 0.1 / (step + 1)
+
+    def get_config(self):
+        return {}
+
+
+def test_schedule_is_evaluated_once_per_step_with_the_step_index():
+    schedule = CountingSchedule()
+    params = make_params()
+    opt = SGD(schedule)
+    before = params[0].data.copy()
+    for _ in range(3):
+        opt.apply([np.ones(p.shape, np.float32) for p in params], params)
+    assert schedule.calls == [0, 1, 2]
+    np.testing.assert_allclose(params[0].data, before - (0.1 + 0.05 + 0.1 / 3), rtol=1e-6)
+    assert opt.iterations == 3 and opt.learning_rate == pytest.approx(0.1 / 4)
+
+
+# ----- clipping -----
+def run_clipped(**clip):
+    """One SGD step with lr 1: the change of each weight is minus its clipped gradient."""
+    params = [lamina.tensor(np.zeros(2), requires_grad=True) for _ in range(2)]
+    grads = [np.array([3.0, 4.0], np.float32), np.array([0.0, -12.0], np.float32)]
+    copies = [g.copy() for g in grads]
+    SGD(1.0, **clip).apply(grads, params)
+    for g, c in zip(grads, copies, strict=True):
+        np.testing.assert_array_equal(g, c)  # gradients are never clipped in place
+    return [-p.data for p in params]
+
+
+def test_clipvalue():
+    a, b = run_clipped(clipvalue=3.5)
+    np.testing.assert_allclose(a, [3.0, 3.5])
+    np.testing.assert_allclose(b, [0.0, -3.5])
+
+
+def test_clipnorm_is_per_tensor():
+    a, b = run_clipped(clipnorm=6.0)  # norms 5 and 12
+    np.testing.assert_allclose(a, [3.0, 4.0], rtol=1e-6)
+    np.testing.assert_allclose(b, [0.0, -6.0], rtol=1e-6)
+
+
+def test_global_clipnorm_scales_all_together():
+    a, b = run_clipped(global_clipnorm=6.5)  # global norm sqrt(25 + 144) = 13
+    np.testing.assert_allclose(a, [1.5, 2.0], rtol=1e-6)
+    np.testing.assert_allclose(b, [0.0, -6.0], rtol=1e-6)
+    a, b = run_clipped(global_clipnorm=100.0)
+    np.testing.assert_allclose(b, [0.0, -12.0])
+
+
+# ----- ways to call -----
+def test_apply_skips_none_and_checks_inputs():
+    params = make_params()
+    before = [p.data.copy() for p in params]
+    opt = Adam(0.1)
+    opt.apply([grads_for(params)[0], None], params)
+    assert not np.array_equal(params[0].data, before[0])
+    np.testing.assert_array_equal(params[1].data, before[1])
+    with pytest.raises(ValueError, match="no gradients: every gradient is None"):
+        opt.apply([None, None], params)
+    with pytest.raises(ValueError, match="got 1 gradients for 2 variables"):
+        opt.apply([None], params)
+    with pytest.raises(ValueError, match=r"gradient of shape \(3,\) for variable"):
+        opt.apply([np.zeros(3, np.float32), None], params)
+    with pytest.raises(TypeError, match="updates lamina.Tensor variables, got ndarray"):
+        opt.apply([np.zeros(2)], [np.zeros(2)])
+
+
+def test_apply_gradients_and_tensor_gradients_match_apply():
+    a, b, c = make_params(), make_params(), make_params()
+    Adam(0.1).apply(grads_for(a), a)
+    assert Adam(0.1).apply_gradients(zip(grads_for(b), b, strict=True)) == 1
+    Adam(0.1).apply([lamina.tensor(g) for g in grads_for(c)], c)
+    for x, y, z in zip(a, b, c, strict=True):
+        np.testing.assert_array_equal(x.data, y.data)
+        np.testing.assert_array_equal(x.data, z.data)
+
+
+def test_pytorch_style_step_and_zero_grad():
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
+    losses = []
+    for make in (
+        lambda ps: SGD(ps, lr=0.1),  # torch.optim.SGD(model.parameters(), lr=0.1)
+        lambda ps: SGD(params=ps, learning_rate=0.1),
+        lambda ps: SGD(0.1, params=iter(ps)),
+    ):
+        params = make_params()
+        opt = make(params)
+        assert opt.learning_rate == 0.1
+        for _ in range(3):
+            opt.zero_grad()
+            loss = ((x @ params[0] + params[1]) ** 2).mean()
+            loss.backward()
+            opt.step()
+        assert params[0].grad is not None
+        opt.zero_grad()
+        assert all(p.grad is None for p in params)
+        losses.append(float(((x @ params[0] + params[1]) ** 2).mean().item()))
+    assert losses[0] == losses[1] == losses[2]
+
+
+def test_step_with_closure_and_build_binds_params():
+    params = make_params()
+    opt = Adam(0.1)
+    with pytest.raises(ValueError, match="step\\(\\) needs parameters"):
+        opt.step()
+    opt.build(params)
+
+    def closure():
+        opt.zero_grad()
+        loss = (params[0] ** 2).sum() + (params[1] ** 2).sum()
+        loss.backward()
+        return loss
+
+    first = float(opt.step(closure).item())
+    for _ in range(5):
+        last = float(opt.step(closure).item())
+    assert last < first
+    assert opt.iterations == 6
+
+
+def test_zero_grad_in_place():
+    params = make_params()
+    opt = SGD(params=params)
+    (params[0].sum() + params[1].sum()).backward()
+    grad = params[0].grad
+    opt.zero_grad(set_to_none=False)
+    assert params[0].grad is grad and not grad.any()
+
+
+def test_torch_style_params_given_twice():
+    with pytest.raises(TypeError, match="params given twice"):
+        SGD(make_params(), params=make_params())
+
+
+# ----- dtypes -----
+@pytest.mark.parametrize("make", ALL, ids=IDS)
+def test_float32_weights_stay_float32(make):
+    params = make_params()
+    opt = make()
+    for _ in range(2):
+        opt.apply([g.astype(np.float64) for g in grads_for(params)], params)
+    assert all(p.data.dtype == np.float32 for p in params)
+    assert all(a.dtype == np.float32 for a in opt.variables())
+
+
+# ----- config -----
+@pytest.mark.parametrize("make", ALL, ids=IDS)
+def test_config_round_trip(make):
+    opt = make()
+    config = opt.get_config()
+    clone = type(opt).from_config(config)
+    assert clone.get_config() == config
+    assert optimizers.deserialize(optimizers.serialize(opt)).get_config() == config
+    assert type(optimizers.get(config)) is type(opt)  # default names are class names
+
+
+def test_config_with_schedule_round_trips():
+    opt = Adam(ExponentialDecay(0.1, 10, 0.5), clipnorm=1.0, name="mine")
+    config = opt.get_config()
+    assert config["learning_rate"]["class_name"] == "ExponentialDecay"
+    clone = optimizers.get({"class_name": "Adam", "config": config})
+    assert clone.get_config() == config and clone.name == "mine"
+    assert clone.learning_rate == 0.1
+
+
+def test_plain_function_learning_rate_cannot_be_serialized():
+    opt = SGD(lambda step: 0.1)
+    assert opt.learning_rate == 0.1
+    with pytest.raises(ValueError, match="cannot serialize learning_rate"):
+        opt.get_config()
+
+
+@pytest.mark.parametrize(
+    ("name", "cls"),
+    [("sgd", SGD), ("ADAM", Adam), ("RMSprop", RMSprop), ("adamw", AdamW),
+     ("Adagrad", Adagrad), ("nadam", Nadam)],
+)  # fmt: skip
+def test_get_by_name(name, cls):
+    assert type(optimizers.get(name)) is cls
+
+
+def test_get_instance_and_errors():
+    opt = SGD()
+    assert optimizers.get(opt) is opt
+    with pytest.raises(ValueError, match="unknown optimizer 'adamax'; known optimizers: adagrad"):
+        optimizers.get("adamax")
+    with pytest.raises(ValueError, match="cannot interpret 3 as an optimizer"):
+        optimizers.get(3)
+
+
+def test_custom_subclass_is_found_by_name():
+    class SignDescent(Optimizer):
+        def update(self, param, grad, state, lr, t):
+            param -= lr * np.sign(grad)
+
+    opt = optimizers.get("signdescent")
+    w = lamina.tensor([1.0, -1.0], requires_grad=True)
+    opt.apply([np.array([2.0, -3.0], np.float32)], [w])
+    np.testing.assert_allclose(w.data, [0.999, -0.999])
+
+
+# ----- state -----
+def trajectory(opt, params, steps):
+    out = []
+    for _ in range(steps):
+        opt.apply(grads_for(params), params)
+        out.append([p.data.copy() for p in params])
+    return out
+
+
+@pytest.mark.parametrize("make", ALL, ids=IDS)
+def test_state_round_trip_resumes_exactly(make, tmp_path):
+    params = make_params()
+    opt = make()
+    trajectory(opt, params, 3)
+    saved_weights = [p.data.copy() for p in params]
+    np.savez(tmp_path / "opt.npz", **opt.get_state())
+    want = trajectory(opt, params, 4)
+
+    params = [lamina.tensor(w, requires_grad=True) for w in saved_weights]
+    fresh = make()
+    fresh.build(params)
+    fresh.set_state(np.load(tmp_path / "opt.npz"))
+    assert fresh.iterations == 3
+    got = trajectory(fresh, params, 4)
+    for a, b in zip(want, got, strict=True):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, y)
+
+
+def test_get_state_is_a_copy_in_build_order():
+    params = make_params()
+    opt = Adam(params=params)
+    state = opt.get_state()
+    assert list(state) == [
+        "iterations",
+        "learning_rate",
+        "0/momentum",
+        "0/velocity",
+        "1/momentum",
+        "1/velocity",
+    ]
+    assert [a.shape for a in opt.variables()] == [(4, 3), (4, 3), (3,), (3,)]
+    opt.apply(grads_for(params), params)
+    assert not state["0/momentum"].any() and opt.variables()[0].any()
+
+
+def test_set_state_keeps_the_learning_rate_changed_by_callbacks():
+    params = make_params()
+    opt = SGD(0.1, params=params)
+    opt.learning_rate = 0.01  # as ReduceLROnPlateau would
+    fresh = SGD(0.1, params=params)
+    fresh.set_state(opt.get_state())
+    assert fresh.learning_rate == 0.01
+
+
+def test_set_state_mismatch_is_explained():
+    params = make_params()
+    state = Adam(params=params).get_state()
+    with pytest.raises(ValueError, match=r"call optimizer.build\(variables\) first"):
+        Adam().set_state(state)
+    with pytest.raises(ValueError, match="missing \\[\\], unexpected \\['0/velocity'"):
+        SGD(momentum=0.9, params=params).set_state(state)
+    other = [lamina.tensor(np.zeros((2, 2)), requires_grad=True), params[1]]
+    with pytest.raises(ValueError, match=r"state 0/momentum has shape \(4, 3\)"):
+        Adam(params=other).set_state(state)
+
+
+def test_state_is_kept_per_variable_across_calls():
+    a, b = make_params(0), make_params(1)
+    opt = Adam(0.1)
+    opt.apply(grads_for(a), a)
+    opt.apply(grads_for(b), b)  # new variables get their own slots
+    assert len(opt.variables()) == 8
+    opt.apply(grads_for(a), a)
+    assert len(opt.variables()) == 8
+
+
+def test_constraint_is_applied_after_the_update():
+    class Weight(lamina.Tensor):
+        pass
+
+    w = Weight(np.array([1.0, -1.0], np.float32), requires_grad=True)
+    w.constraint = lambda v: lamina.ops.clip(v, 0.0, None)  # non-negative weights
+    SGD(0.5).apply([np.array([-1.0, 1.0], np.float32)], [w])
+    np.testing.assert_array_equal(w.data, [1.5, 0.0])
+    assert w.grad is None and w.data.dtype == np.float32
