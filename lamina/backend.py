@@ -60,7 +60,8 @@ def set_backend(name: str) -> None:
             import cupy as module
         except ImportError as exc:
             raise ImportError(
-                "set_backend('cupy') needs CuPy: pip install cupy-cuda12x (and an NVIDIA GPU)"
+                "set_backend('cupy') needs CuPy and an NVIDIA GPU: pip install 'lamina[gpu]' "
+                "(or a cupy wheel matching your CUDA version)"
             ) from exc
     else:
         module = _np

@@ -59,8 +59,9 @@ def run_backward(root, grad):
     """Propagate ``grad`` (an array of ``root``'s shape) to every tensor ``root`` depends on."""
     from lamina.autograd.tensor import Tensor
 
+    kept = {id(grad)}  # ids of arrays that leaves hold as .grad (the caller holds the seed)
     if root._node is None:  # a leaf: its gradient is the seed itself
-        _accumulate_leaf(root, grad)
+        _accumulate_leaf(root, grad, kept)
         return
     pending = {id(root): grad}
     for tensor in reversed(_topological_order(root)):
@@ -68,7 +69,7 @@ def run_backward(root, grad):
         if g is None:
             continue
         if tensor._retain_grad:
-            _accumulate_leaf(tensor, g)
+            _accumulate_leaf(tensor, g, kept)
         node = tensor._node
         input_grads = node.backward(g)
         if not isinstance(input_grads, tuple):
@@ -78,7 +79,7 @@ def run_backward(root, grad):
                 f"{type(node).__name__}.backward returned {len(input_grads)} gradients "
                 f"for {len(node.inputs)} inputs"
             )
-        for parent, pg in zip(node.inputs, input_grads):
+        for parent, pg in zip(node.inputs, input_grads, strict=True):
             if pg is None or not isinstance(parent, Tensor) or not parent.requires_grad:
                 continue
             pdata = parent.data
@@ -87,17 +88,23 @@ def run_backward(root, grad):
             if pg.dtype != pdata.dtype:
                 pg = pg.astype(pdata.dtype)
             if parent._node is None:
-                _accumulate_leaf(parent, pg)
+                _accumulate_leaf(parent, pg, kept)
             else:
                 key = id(parent)
                 prev = pending.get(key)
                 pending[key] = pg if prev is None else prev + pg
 
 
-def _accumulate_leaf(tensor, g):
+def _accumulate_leaf(tensor, g, kept):
     if tensor.grad is None:
+        # .grad must be the leaf's own array (optimizers update it in place), but copying every
+        # gradient would double the cost of large elementwise steps: copy only views (sum's
+        # read-only broadcast, reshape's) and arrays kept already (add gives one to both sides)
         if g.dtype != tensor.data.dtype:
             g = g.astype(tensor.data.dtype)
+        elif g.base is not None or id(g) in kept:
+            g = g.copy()
+        kept.add(id(g))
         tensor.grad = g
     else:
         tensor.grad = tensor.grad + g

@@ -21,21 +21,29 @@ def is_grad_enabled() -> bool:
 
 
 class no_grad:  # noqa: N801 - lowercase like torch.no_grad, it reads as a statement
-    """Disable graph recording inside a ``with`` block or a decorated function."""
+    """Disable graph recording inside a ``with`` block or a decorated function
+    (``@no_grad()`` or ``@no_grad``)."""
+
+    enabled = False
+
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        self._prev = []
+        return self(fn) if callable(fn) else self
 
     def __enter__(self):
-        self._prev = _state["enabled"]
-        _state["enabled"] = False
+        self._prev.append(_state["enabled"])  # a stack: one instance may be entered twice
+        _state["enabled"] = self.enabled
         return self
 
     def __exit__(self, *exc):
-        _state["enabled"] = self._prev
+        _state["enabled"] = self._prev.pop()
         return False
 
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with no_grad():
+            with type(self)():  # enable_grad inherits this: it must not disable
                 return fn(*args, **kwargs)
 
         return wrapper
@@ -44,7 +52,4 @@ class no_grad:  # noqa: N801 - lowercase like torch.no_grad, it reads as a state
 class enable_grad(no_grad):  # noqa: N801
     """Re-enable graph recording inside a ``no_grad`` region."""
 
-    def __enter__(self):
-        self._prev = _state["enabled"]
-        _state["enabled"] = True
-        return self
+    enabled = True

@@ -10,8 +10,6 @@ array([3., 5., 7.], dtype=float32)
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as _np
 
 from lamina import backend

@@ -71,7 +71,7 @@ class Pow(Function):
 
     def backward(self, grad):
         a, b = self.a, self.b
-        ga = grad * b * a ** (b - 1)
+        ga = None if isinstance(a, (int, float)) else grad * b * a ** (b - 1)
         if isinstance(b, (int, float)):
             return ga, None
         safe = xp.where(a > 0, a, 1)
@@ -123,7 +123,7 @@ class Maximum(Function):
         return xp.maximum(a, b)
 
     def backward(self, grad):
-        wa = (self.a > self.b) + 0.5 * (self.a == self.b)
+        wa = ((self.a > self.b) + 0.5 * (self.a == self.b)).astype(grad.dtype)
         return grad * wa, grad * (1 - wa)
 
 
@@ -133,7 +133,7 @@ class Minimum(Function):
         return xp.minimum(a, b)
 
     def backward(self, grad):
-        wa = (self.a < self.b) + 0.5 * (self.a == self.b)
+        wa = ((self.a < self.b) + 0.5 * (self.a == self.b)).astype(grad.dtype)
         return grad * wa, grad * (1 - wa)
 
 
@@ -178,13 +178,15 @@ class MatMul(Function):
     def forward(self, a, b):
         a_shape, b_shape = _shape(a), _shape(b)
         if len(a_shape) == 0 or len(b_shape) == 0:
-            raise ValueError(f"matmul needs arrays of at least 1 dimension, got {a_shape} and {b_shape}")
+            raise ValueError(
+                f"matmul needs arrays of at least 1 dimension, got {a_shape} and {b_shape}"
+            )
         k_b = b_shape[0] if len(b_shape) == 1 else b_shape[-2]
         if a_shape[-1] != k_b:
+            which = "first" if len(b_shape) == 1 else "second-to-last"
             raise ValueError(
                 f"matmul shape mismatch: {a_shape} @ {b_shape}: the last dimension of the first "
-                f"({a_shape[-1]}) must equal the {'first' if len(b_shape) == 1 else 'second-to-last'} "
-                f"dimension of the second ({k_b})"
+                f"({a_shape[-1]}) must equal the {which} dimension of the second ({k_b})"
             )
         self.a, self.b = a, b
         return a @ b
@@ -194,10 +196,10 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g = grad
+        if b.ndim == 1:  # b's axis first: for 1-D @ 1-D, grad is 0-D
+            g = xp.expand_dims(g, -1)
         if a.ndim == 1:
             g = xp.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = xp.expand_dims(g, -1)
         ga = g @ xp.swapaxes(b2, -1, -2)
         if b2.ndim == 2 and a2.ndim > 2:  # x (..., k) @ W (k, n): one GEMM, not a batch of them
             gb = a2.reshape(-1, a2.shape[-1]).T @ g.reshape(-1, g.shape[-1])
@@ -279,7 +281,9 @@ def clip(a, min=None, max=None):  # noqa: A002
 
 def where(condition, a, b):
     """``a`` where ``condition`` is true, else ``b``; the condition gets no gradient."""
-    cond = condition.data if hasattr(condition, "data") and hasattr(condition, "_node") else condition
+    cond = (
+        condition.data if hasattr(condition, "data") and hasattr(condition, "_node") else condition
+    )
     return Where.apply(cond, a, b)
 
 
@@ -291,4 +295,3 @@ def cast(a, dtype):
 def matmul(a, b):
     """Matrix product; 1-D operands and broadcast batch dimensions follow NumPy's ``@``."""
     return MatMul.apply(a, b)
-

@@ -80,7 +80,7 @@ class _Extreme(Function):
 
     def backward(self, grad):
         g = _expand_to(grad, self.a.shape, self.axes, self.keepdims)
-        mask = self.a == self.out
+        mask = (self.a == self.out).astype(g.dtype)
         return (g * mask / xp.sum(mask, axis=self.axes, keepdims=True),)
 
 

@@ -28,7 +28,9 @@ class Reshape(Function):
 
 class Transpose(Function):
     def forward(self, a, axes=None):
-        self.axes = tuple(range(a.ndim))[::-1] if axes is None else tuple(ax % a.ndim for ax in axes)
+        self.axes = (
+            tuple(range(a.ndim))[::-1] if axes is None else tuple(ax % a.ndim for ax in axes)
+        )
         if sorted(self.axes) != list(range(a.ndim)):
             raise ValueError(f"transpose axes {axes} are not a permutation of a {a.ndim}-D tensor")
         return xp.transpose(a, self.axes)
@@ -178,17 +180,19 @@ def split(a, indices_or_sections, axis=0):
     n = a.shape[axis]
     if isinstance(indices_or_sections, int):
         if n % indices_or_sections:
-            raise ValueError(f"cannot split axis of size {n} into {indices_or_sections} equal parts")
+            raise ValueError(
+                f"cannot split axis of size {n} into {indices_or_sections} equal parts"
+            )
         step = n // indices_or_sections
         bounds = list(range(0, n + 1, step))
     else:
         bounds = [0, *indices_or_sections, n]
     pre = (slice(None),) * (axis % a.ndim)
-    return [a[pre + (slice(lo, hi),)] for lo, hi in zip(bounds[:-1], bounds[1:])]
+    return [a[pre + (slice(lo, hi),)] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def pad(a, pad_width, constant_values=0):
-    """Pad with a constant; ``pad_width`` is ``((before, after), ...)`` per axis, or one pair/int."""
+    """Pad with a constant; ``pad_width`` is ``((before, after), ...)``, one pair, or an int."""
     a = _as_tensor(a)
     ndim = a.ndim
     if isinstance(pad_width, int):

@@ -1,5 +1,4 @@
 import pytest
-from fake_fit import FakeModel, run_fit
 
 from lamina.callbacks import (
     Callback,
@@ -11,6 +10,7 @@ from lamina.callbacks import (
     ProgbarLogger,
     TerminateOnNaN,
 )
+from tests.callbacks.fake_fit import FakeModel, run_fit
 
 
 class Recorder(Callback):

@@ -1,7 +1,7 @@
 import pytest
-from fake_fit import FakeModel, run_fit
 
 from lamina.callbacks import CSVLogger, ReduceLROnPlateau
+from tests.callbacks.fake_fit import FakeModel, run_fit
 
 
 def test_writes_header_and_one_row_per_epoch(tmp_path):

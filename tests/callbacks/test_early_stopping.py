@@ -2,9 +2,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from fake_fit import FakeModel, run_fit, val_losses
 
 from lamina.callbacks import EarlyStopping
+from tests.callbacks.fake_fit import FakeModel, run_fit, val_losses
 
 
 def epochs_run(callback_list):

@@ -1,4 +1,4 @@
-from fake_fit import FakeModel, run_fit
+from tests.callbacks.fake_fit import FakeModel, run_fit
 
 
 def test_records_epoch_logs():

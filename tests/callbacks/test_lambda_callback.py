@@ -1,7 +1,7 @@
 import pytest
-from fake_fit import FakeModel, run_fit
 
 from lamina.callbacks import LambdaCallback
+from tests.callbacks.fake_fit import FakeModel, run_fit
 
 
 def test_calls_given_functions_with_hook_arguments():

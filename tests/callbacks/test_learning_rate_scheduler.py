@@ -1,7 +1,7 @@
 import pytest
-from fake_fit import FakeModel, run_fit
 
 from lamina.callbacks import LambdaCallback, LearningRateScheduler
+from tests.callbacks.fake_fit import FakeModel, run_fit
 
 
 def test_two_argument_schedule_sets_rate_at_epoch_begin():

@@ -1,7 +1,7 @@
 import pytest
-from fake_fit import FakeModel, run_fit, val_losses
 
 from lamina.callbacks import ModelCheckpoint
+from tests.callbacks.fake_fit import FakeModel, run_fit, val_losses
 
 
 def test_saves_every_epoch_with_formatted_names(tmp_path):

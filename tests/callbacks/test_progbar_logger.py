@@ -1,8 +1,8 @@
 import pytest
-from fake_fit import FakeModel, run_fit
 
 from lamina.callbacks import ProgbarLogger
 from lamina.callbacks import progbar_logger as progbar_module
+from tests.callbacks.fake_fit import FakeModel, run_fit
 
 LOGS = [{"loss": 0.5, "accuracy": 0.75, "val_loss": 0.625}, {"loss": 0.25, "accuracy": 0.875}]
 

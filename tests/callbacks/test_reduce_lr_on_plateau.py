@@ -1,7 +1,7 @@
 import pytest
-from fake_fit import FakeModel, run_fit, val_losses
 
 from lamina.callbacks import ReduceLROnPlateau
+from tests.callbacks.fake_fit import FakeModel, run_fit, val_losses
 
 
 def lr_per_epoch(callbacks):

@@ -1,7 +1,7 @@
 import pytest
-from fake_fit import FakeModel, run_fit
 
 from lamina.callbacks import TerminateOnNaN
+from tests.callbacks.fake_fit import FakeModel, run_fit
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])

@@ -1,6 +1,5 @@
 """The base class: arguments, learning rate, clipping, binding styles, config and state."""
 
-
 import numpy as np
 import pytest
 
