@@ -81,6 +81,7 @@ class Sigmoid(Function):
     """s(x) = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2 (stable);  s' = s (1 - s)."""
 
     def forward(self, x):
+        self.x = x  # the logits, read by fused losses (binary cross-entropy)
         self.out = 0.5 * (1 + xp.tanh(0.5 * x))
         return self.out
 
@@ -127,7 +128,7 @@ class Softmax(Function):
     """softmax(x)_i = e^(x_i - max x) / sum_j e^(x_j - max x);  dx = y (g - sum(g y))."""
 
     def forward(self, x, axis=-1):
-        self.axis = axis
+        self.x, self.axis = x, axis  # the logits, read by fused losses (cross-entropy)
         e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
         self.out = e / xp.sum(e, axis=axis, keepdims=True)
         return self.out

@@ -1,0 +1,357 @@
+"""Keras-style losses: values and gradients against PyTorch (fixture written by
+tests/fixtures/make_losses.py), reductions, sample weights, shape rules, config and lookup."""
+
+import os
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina import losses, ops
+
+FIXTURE = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "losses.npz"))
+RTOL, ATOL = 1e-5, 1e-6
+
+# fixture case -> (function, keyword arguments, class)
+CASES = {
+    "mse": (losses.mean_squared_error, {}, losses.MeanSquaredError),
+    "mae": (losses.mean_absolute_error, {}, losses.MeanAbsoluteError),
+    "huber": (losses.huber, {}, losses.Huber),
+    "huber_delta_0.5": (losses.huber, {"delta": 0.5}, losses.Huber),
+    "hinge": (losses.hinge, {}, losses.Hinge),
+    "hinge_01": (losses.hinge, {}, losses.Hinge),
+    "kld": (losses.kl_divergence, {}, losses.KLDivergence),
+    "bce_probs": (losses.binary_crossentropy, {}, losses.BinaryCrossentropy),
+    "bce_probs_ls0.2": (
+        losses.binary_crossentropy,
+        {"label_smoothing": 0.2},
+        losses.BinaryCrossentropy,
+    ),
+    "bce_logits": (losses.binary_crossentropy, {"from_logits": True}, losses.BinaryCrossentropy),
+    "bce_logits_ls0.2": (
+        losses.binary_crossentropy,
+        {"from_logits": True, "label_smoothing": 0.2},
+        losses.BinaryCrossentropy,
+    ),
+    "cce_logits": (
+        losses.categorical_crossentropy,
+        {"from_logits": True},
+        losses.CategoricalCrossentropy,
+    ),
+    "cce_logits_ls0.1": (
+        losses.categorical_crossentropy,
+        {"from_logits": True, "label_smoothing": 0.1},
+        losses.CategoricalCrossentropy,
+    ),
+    "cce_probs": (losses.categorical_crossentropy, {}, losses.CategoricalCrossentropy),
+    "cce_probs_ls0.1": (
+        losses.categorical_crossentropy,
+        {"label_smoothing": 0.1},
+        losses.CategoricalCrossentropy,
+    ),
+    "sparse_logits": (
+        losses.sparse_categorical_crossentropy,
+        {"from_logits": True},
+        losses.SparseCategoricalCrossentropy,
+    ),
+    "sparse_probs": (
+        losses.sparse_categorical_crossentropy,
+        {},
+        losses.SparseCategoricalCrossentropy,
+    ),
+    "sparse_logits_seq": (
+        losses.sparse_categorical_crossentropy,
+        {"from_logits": True},
+        losses.SparseCategoricalCrossentropy,
+    ),
+}
+
+
+def _case(name):
+    return [FIXTURE[f"{name}/{key}"] for key in ("y_true", "y_pred", "w", "loss", "grad")]
+
+
+def test_fixture_covers_every_case():
+    stored = {key.split("/")[0] for key in FIXTURE.files}
+    assert stored == set(CASES) | {"sparse_ignore"}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_function_matches_torch(name):
+    fn, kwargs, _ = CASES[name]
+    y_true, y_pred, w, expected, expected_grad = _case(name)
+    p = lamina.tensor(y_pred, requires_grad=True)
+    out = fn(y_true, p, **kwargs)
+    assert out.dtype == np.float32 and out.shape == expected.shape
+    np.testing.assert_allclose(out.numpy(), expected, rtol=RTOL, atol=ATOL)
+    out.backward(w.astype(np.float32))
+    assert p.grad.dtype == np.float32
+    np.testing.assert_allclose(p.grad, expected_grad, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("reduction", ["sum", "sum_over_batch_size"])
+def test_class_with_sample_weight_matches_torch(name, reduction):
+    _, kwargs, cls = CASES[name]
+    y_true, y_pred, w, expected, expected_grad = _case(name)
+    scale = 1.0 if reduction == "sum" else 1.0 / expected.size  # Keras: / number of losses
+    p = lamina.tensor(y_pred, requires_grad=True)
+    loss = cls(reduction=reduction, **kwargs)(y_true, p, sample_weight=w)
+    assert loss.shape == () and loss.dtype == np.float32
+    np.testing.assert_allclose(loss.item(), (w * expected).sum() * scale, rtol=RTOL)
+    loss.backward()
+    np.testing.assert_allclose(p.grad, expected_grad * scale, rtol=RTOL, atol=ATOL)
+
+
+def test_ignore_class_matches_torch_ignore_index():
+    y_true, y_pred = FIXTURE["sparse_ignore/y_true"], FIXTURE["sparse_ignore/y_pred"]
+    z = lamina.tensor(y_pred, requires_grad=True)
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)(y_true, z)
+    np.testing.assert_allclose(loss.item(), FIXTURE["sparse_ignore/loss"], rtol=RTOL)
+    loss.backward()
+    np.testing.assert_allclose(z.grad, FIXTURE["sparse_ignore/grad"], rtol=RTOL, atol=ATOL)
+    per_sample = losses.sparse_categorical_crossentropy(y_true, z, True, ignore_class=-1)
+    assert np.all(per_sample.numpy()[y_true == -1] == 0)
+
+
+# ----- Keras's documented examples -----
+Y_CAT_TRUE = [[0, 1, 0], [0, 0, 1]]
+Y_CAT_PRED = [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]
+
+
+@pytest.mark.parametrize(
+    "make, y_true, kwargs, expected",
+    [
+        (losses.CategoricalCrossentropy, Y_CAT_TRUE, {}, 1.177),
+        (losses.CategoricalCrossentropy, Y_CAT_TRUE, {"sample_weight": [0.3, 0.7]}, 0.814),
+        (lambda: losses.CategoricalCrossentropy(reduction="sum"), Y_CAT_TRUE, {}, 2.354),
+        (losses.SparseCategoricalCrossentropy, [1, 2], {}, 1.177),
+        (losses.SparseCategoricalCrossentropy, [[1], [2]], {"sample_weight": [0.3, 0.7]}, 0.814),
+    ],
+)
+def test_keras_documented_values(make, y_true, kwargs, expected):
+    assert make()(y_true, lamina.tensor(Y_CAT_PRED), **kwargs).item() == pytest.approx(
+        expected, abs=1e-3
+    )
+
+
+def test_keras_documented_binary_and_mse_values():
+    bce = losses.BinaryCrossentropy(from_logits=True)
+    assert bce([0, 1, 0, 0], lamina.tensor([-18.6, 0.51, 2.94, -12.8])).item() == pytest.approx(
+        0.865, abs=1e-3
+    )
+    y_true, y_pred = [[0.0, 1.0], [0.0, 0.0]], lamina.tensor([[1.0, 1.0], [1.0, 0.0]])
+    assert losses.MeanSquaredError()(y_true, y_pred).item() == pytest.approx(0.5)
+    mse = losses.MeanSquaredError()
+    assert mse(y_true, y_pred, sample_weight=[0.7, 0.3]).item() == pytest.approx(0.25)
+    assert losses.MeanSquaredError(reduction="sum")(y_true, y_pred).item() == pytest.approx(1.0)
+    none = losses.MeanSquaredError(reduction=None)(y_true, y_pred)
+    np.testing.assert_allclose(none.numpy(), [0.5, 0.5])
+
+
+# ----- reductions and sample weights -----
+@pytest.fixture
+def seq_case():
+    """Per-sample losses with a time axis: (2, 3) values from sparse labels (2, 3)."""
+    y_true, y_pred, _, expected, _ = _case("sparse_logits_seq")
+    return y_true, y_pred, expected
+
+
+def test_reductions(seq_case):
+    y_true, y_pred, expected = seq_case
+    w = np.array([2.0, 0.5], dtype=np.float32)
+
+    def run(reduction, **kwargs):
+        loss = losses.SparseCategoricalCrossentropy(from_logits=True, reduction=reduction)
+        return loss(y_true, lamina.tensor(y_pred), **kwargs).numpy()
+
+    np.testing.assert_allclose(run(None), expected, rtol=RTOL)
+    np.testing.assert_allclose(run("none"), expected, rtol=RTOL)
+    np.testing.assert_allclose(run("sum"), expected.sum(), rtol=RTOL)
+    np.testing.assert_allclose(run("mean"), expected.mean(), rtol=RTOL)
+    weighted = expected * w[:, None]  # one weight per sample, broadcast over time
+    np.testing.assert_allclose(
+        run("sum_over_batch_size", sample_weight=w), weighted.mean(), rtol=RTOL
+    )
+    np.testing.assert_allclose(
+        run("mean_with_sample_weight", sample_weight=w), weighted.sum() / (w.sum() * 3), rtol=RTOL
+    )
+    np.testing.assert_allclose(run(None, sample_weight=w[:, None]), weighted, rtol=RTOL)
+    np.testing.assert_allclose(run("sum", sample_weight=3.0), 3 * expected.sum(), rtol=RTOL)
+
+
+def test_bad_reduction_and_sample_weight():
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        losses.MeanSquaredError(reduction="avg")
+    with pytest.raises(ValueError, match="one weight per sample"):
+        losses.MeanSquaredError()(np.zeros((4, 2)), lamina.tensor(np.ones((4, 2))), np.ones(3))
+    with pytest.raises(ValueError, match="label_smoothing"):
+        losses.BinaryCrossentropy(label_smoothing=1.5)
+    with pytest.raises(ValueError, match="delta"):
+        losses.Huber(delta=0)
+
+
+# ----- shape rules -----
+def test_binary_labels_of_shape_n_with_predictions_n_by_1():
+    z = np.array([[0.3], [-1.2], [2.0]], dtype=np.float32)
+    y = np.array([1, 0, 1])
+    a = losses.binary_crossentropy(y, lamina.tensor(z), from_logits=True)
+    b = losses.binary_crossentropy(y[:, None], lamina.tensor(z), from_logits=True)
+    c = losses.binary_crossentropy(y[:, None], lamina.tensor(z[:, 0]), from_logits=True)
+    assert a.shape == b.shape == c.shape == (3,)
+    np.testing.assert_allclose(a.numpy(), b.numpy())
+    np.testing.assert_allclose(a.numpy(), c.numpy())
+    r = losses.mean_squared_error(y, lamina.tensor(z))
+    assert r.shape == (3,)
+
+
+def test_sparse_labels_of_shape_n_by_1_and_float():
+    p = lamina.tensor(Y_CAT_PRED)
+    a = losses.sparse_categorical_crossentropy([1, 2], p).numpy()
+    np.testing.assert_allclose(losses.sparse_categorical_crossentropy([[1], [2]], p).numpy(), a)
+    np.testing.assert_allclose(losses.sparse_categorical_crossentropy([1.0, 2.0], p).numpy(), a)
+
+
+def test_shape_errors_name_the_fix():
+    p = lamina.tensor(Y_CAT_PRED)
+    with pytest.raises(ValueError, match="sparse_categorical_crossentropy"):
+        losses.categorical_crossentropy([1, 2], p)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
+        losses.sparse_categorical_crossentropy([1, 3], p)
+    with pytest.raises(ValueError, match="integer labels of shape"):
+        losses.sparse_categorical_crossentropy([1, 2, 0], p)
+
+
+# ----- inputs and the graph -----
+def test_y_true_tensor_and_array_y_pred():
+    out = losses.mean_squared_error(lamina.tensor([[1.0, 2.0]]), np.array([[1.0, 4.0]], np.float32))
+    assert isinstance(out, lamina.Tensor) and out.tolist() == [2.0]
+    t = lamina.tensor([[1.0, 2.0]], requires_grad=True)  # both sides trainable
+    p = lamina.tensor([[1.0, 4.0]], requires_grad=True)
+    losses.MeanSquaredError()(t, p).backward()
+    assert t.grad.tolist() == [[0.0, -2.0]] and p.grad.tolist() == [[0.0, 2.0]]
+
+
+def test_int_labels_cast_to_prediction_dtype():
+    p = lamina.tensor(np.full((2, 2), 0.5), requires_grad=True)  # float64
+    loss = losses.BinaryCrossentropy()(np.array([[0, 1], [1, 1]]), p)
+    assert loss.dtype == np.float64
+    np.testing.assert_allclose(loss.item(), np.log(2))
+
+
+def test_sigmoid_output_through_class_and_shape_rule(rng):
+    z = lamina.tensor(rng.normal(size=(5, 1)) * 30, requires_grad=True)
+    y = rng.integers(0, 2, size=5)  # (N,) labels, (N, 1) predictions
+    loss = losses.BinaryCrossentropy()(y, ops.sigmoid(z))
+    loss.backward()
+    sig = 1 / (1 + np.exp(-z.data[:, 0].astype(np.float64)))
+    np.testing.assert_allclose(z.grad[:, 0], (sig - y) / 5, rtol=1e-5, atol=1e-7)
+    assert loss.item() > 0 and np.isfinite(loss.item())
+
+
+def test_softmax_output_through_sparse_class(rng):
+    z = lamina.tensor(rng.normal(size=(4, 3)), requires_grad=True)
+    y = rng.integers(0, 3, size=(4, 1))
+    losses.SparseCategoricalCrossentropy()(y, ops.softmax(z)).backward()
+    e = np.exp(z.data - z.data.max(-1, keepdims=True))
+    expected = (e / e.sum(-1, keepdims=True) - np.eye(3)[y[:, 0]]) / 4
+    np.testing.assert_allclose(z.grad, expected, rtol=1e-5, atol=1e-7)
+
+
+# ----- custom losses -----
+def test_loss_function_wrapper_applies_shape_rule():
+    def abs_cubed(y_true, y_pred):
+        assert y_true.shape == y_pred.shape
+        return (abs(y_pred - y_true) ** 3).mean(axis=-1)
+
+    loss = losses.LossFunctionWrapper(abs_cubed, reduction="sum")
+    assert loss.name == "abs_cubed"
+    assert loss(np.array([0.0, 1.0]), lamina.tensor([[2.0], [1.0]])).item() == 8.0
+
+
+def test_subclassing_loss():
+    class Quartic(losses.Loss):
+        def call(self, y_true, y_pred):
+            return ((y_pred - y_true) ** 4).mean(axis=-1)
+
+    loss = Quartic(reduction="sum")
+    assert loss.name == "quartic"
+    assert loss(np.zeros((2, 1)), lamina.tensor([[1.0], [2.0]])).item() == 17.0
+
+
+# ----- config and lookup -----
+@pytest.mark.parametrize(
+    "loss",
+    [
+        losses.MeanSquaredError(reduction="sum"),
+        losses.MeanAbsoluteError(name="l1"),
+        losses.Huber(delta=0.5),
+        losses.Hinge(),
+        losses.KLDivergence(reduction=None),
+        losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1),
+        losses.CategoricalCrossentropy(label_smoothing=0.2, axis=-1),
+        losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+        losses.LossFunctionWrapper(losses.huber, reduction="sum", delta=2.0),
+    ],
+)
+def test_config_round_trip(loss):
+    config = loss.get_config()
+    clone = type(loss).from_config(config)
+    assert clone.get_config() == config
+    again = losses.get(losses.serialize(loss))
+    assert type(again) is type(loss) and again.get_config() == config
+    y_true = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], dtype=np.float32)
+    if isinstance(loss, losses.SparseCategoricalCrossentropy):
+        y_true = np.array([1, 2])
+    y_pred = lamina.tensor([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])
+    np.testing.assert_array_equal(clone(y_true, y_pred).numpy(), loss(y_true, y_pred).numpy())
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("mse", losses.MeanSquaredError),
+        ("MSE", losses.MeanSquaredError),
+        ("mean_squared_error", losses.MeanSquaredError),
+        ("mae", losses.MeanAbsoluteError),
+        ("huber", losses.Huber),
+        ("hinge", losses.Hinge),
+        ("kld", losses.KLDivergence),
+        ("kl_divergence", losses.KLDivergence),
+        ("bce", losses.BinaryCrossentropy),
+        ("binary_crossentropy", losses.BinaryCrossentropy),
+        ("categorical_crossentropy", losses.CategoricalCrossentropy),
+        ("sparse_categorical_crossentropy", losses.SparseCategoricalCrossentropy),
+        ("CategoricalCrossentropy", losses.CategoricalCrossentropy),
+    ],
+)
+def test_get_names_give_loss_instances(name, expected):
+    loss = losses.get(name)
+    assert type(loss) is expected and loss.reduction == "sum_over_batch_size"
+    y_pred = lamina.tensor([[0.2, 0.8], [0.6, 0.4]])
+    y_true = [1, 0] if "sparse" in name else [[0.0, 1.0], [1.0, 0.0]]
+    value = loss(y_true, y_pred, sample_weight=[1.0, 0.5])
+    assert value.shape == () and np.isfinite(value.item())
+
+
+def test_get_classes_instances_and_callables():
+    assert isinstance(losses.get(losses.Huber), losses.Huber)
+    assert isinstance(losses.get(losses.binary_crossentropy), losses.BinaryCrossentropy)
+    instance = losses.Hinge()
+    assert losses.get(instance) is instance
+
+    def custom(y_true, y_pred):
+        return abs(y_pred - y_true).sum(axis=-1)
+
+    wrapped = losses.get(custom)
+    assert isinstance(wrapped, losses.LossFunctionWrapper) and wrapped.fn is custom
+    assert wrapped.name == "custom"
+    value = wrapped(np.zeros((2, 2)), lamina.tensor([[1.0, 2.0], [3.0, 4.0]]), sample_weight=[1, 0])
+    assert value.item() == 1.5  # (3 * 1 + 7 * 0) / 2
+    assert losses.get(None) is None
+    huber = losses.get({"class_name": "Huber", "config": {"delta": 3.0}})
+    assert huber.get_config()["delta"] == 3.0
+    with pytest.raises(ValueError, match="unknown loss 'msee'"):
+        losses.get("msee")
+    with pytest.raises(ValueError, match="could not interpret"):
+        losses.get(42)
