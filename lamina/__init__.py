@@ -6,7 +6,19 @@
 array([4.], dtype=float32)
 """
 
-from lamina import ops
+# the user-facing subpackages, importable as lamina.layers, lamina.models, ...
+from lamina import (  # noqa: I001 - after the core they build on
+    activations,
+    callbacks,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    regularizers,
+)
 from lamina.autograd import (
     Function,
     Tensor,
@@ -24,13 +36,22 @@ __version__ = "0.1.0"
 __all__ = [
     "Function",
     "Tensor",
+    "activations",
+    "callbacks",
     "enable_grad",
     "floatx",
     "get_backend",
     "grad",
+    "initializers",
     "is_grad_enabled",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
     "no_grad",
     "ops",
+    "optimizers",
+    "regularizers",
     "seed",
     "set_backend",
     "set_floatx",

@@ -14,6 +14,18 @@ from lamina.ops.activations import (
     swish,
     tanh,
 )
+from lamina.ops.dropout import dropout
+from lamina.ops.linear import linear
+from lamina.ops.losses import (
+    absolute_error,
+    binary_cross_entropy,
+    categorical_cross_entropy,
+    hinge_error,
+    huber_error,
+    kl_div,
+    sparse_categorical_cross_entropy,
+    squared_error,
+)
 from lamina.ops.math import (
     abs,
     add,
@@ -50,10 +62,13 @@ from lamina.ops.shape import (
 )
 
 __all__ = [
-    "abs", "add", "argmax", "argmin", "broadcast_to", "cast", "clip", "concatenate", "div",
-    "elu", "exp", "expand", "expand_dims", "gelu", "getitem", "leaky_relu", "log",
+    "abs", "absolute_error", "add", "argmax", "argmin", "binary_cross_entropy", "broadcast_to",
+    "cast", "categorical_cross_entropy", "clip", "concatenate", "div", "dropout",
+    "elu", "exp", "expand", "expand_dims", "gelu", "getitem", "hinge_error", "huber_error",
+    "kl_div", "leaky_relu", "linear", "log",
     "log_softmax", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "pad",
     "permute", "pow", "relu", "reshape", "selu", "sigmoid", "silu", "softmax", "softplus",
-    "split", "sqrt", "squeeze", "stack", "sub", "sum", "swish", "tanh", "transpose",
+    "sparse_categorical_cross_entropy", "split", "sqrt", "squared_error", "squeeze", "stack",
+    "sub", "sum", "swish", "tanh", "transpose",
     "unsqueeze", "var", "where",
 ]  # fmt: skip

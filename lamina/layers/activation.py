@@ -1,0 +1,142 @@
+"""Activation layers: ``Activation``, ``ReLU``, ``LeakyReLU``, ``PReLU``, ``ELU``, ``Softmax``.
+
+>>> import lamina
+>>> from lamina.layers import LeakyReLU
+>>> LeakyReLU(negative_slope=0.1)(lamina.tensor([[-1.0, 2.0]])).tolist()
+[[-0.10000000149011612, 2.0]]
+"""
+
+from __future__ import annotations
+
+from lamina import activations, initializers, ops
+from lamina.layers.layer import Layer, _serialize
+
+
+class Activation(Layer):
+    """Apply an activation function given by name or callable."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def call(self, inputs, training=False):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class ReLU(Layer):
+    """``max(x, 0)``."""
+
+    def call(self, inputs, training=False):
+        return ops.relu(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+class LeakyReLU(Layer):
+    """``x`` if ``x > 0`` else ``negative_slope * x`` (Keras default slope 0.3)."""
+
+    def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:  # the Keras 2 name
+            negative_slope = kwargs.pop("alpha")
+        super().__init__(**kwargs)
+        if negative_slope < 0:
+            raise ValueError(f"negative_slope must be >= 0, got {negative_slope}")
+        self.negative_slope = float(negative_slope)
+
+    def call(self, inputs, training=False):
+        return ops.leaky_relu(inputs, self.negative_slope)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "negative_slope": self.negative_slope}
+
+
+class PReLU(Layer):
+    """Leaky ReLU with a learned slope ``alpha`` per unit: ``max(x, 0) + alpha * min(x, 0)``.
+
+    ``shared_axes`` share one slope along those axes (e.g. ``[1, 2]`` for images).
+    """
+
+    def __init__(
+        self,
+        alpha_initializer="zeros",
+        alpha_regularizer=None,
+        alpha_constraint=None,
+        shared_axes=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = alpha_regularizer
+        self.alpha_constraint = alpha_constraint
+        if shared_axes is not None and not isinstance(shared_axes, (list, tuple)):
+            shared_axes = [shared_axes]
+        self.shared_axes = None if shared_axes is None else [int(a) for a in shared_axes]
+
+    def build(self, input_shape):
+        shape = list(input_shape[1:])
+        for axis in self.shared_axes or []:
+            shape[axis - 1] = 1
+        self.alpha = self.add_weight(
+            shape=tuple(shape),
+            initializer=self.alpha_initializer,
+            regularizer=self.alpha_regularizer,
+            constraint=self.alpha_constraint,
+            name="alpha",
+        )
+
+    def call(self, inputs, training=False):
+        return ops.relu(inputs) - self.alpha * ops.relu(-inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "alpha_initializer": _serialize(self.alpha_initializer),
+            "shared_axes": self.shared_axes,
+        }
+
+
+class ELU(Layer):
+    """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``."""
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = float(alpha)
+
+    def call(self, inputs, training=False):
+        return ops.elu(inputs, self.alpha)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha}
+
+
+class Softmax(Layer):
+    """Softmax along ``axis`` (default the last)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs, training=False):
+        return ops.softmax(inputs, axis=self.axis)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}

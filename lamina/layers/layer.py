@@ -1,0 +1,331 @@
+"""``Layer``: the base of every layer, with the Keras contract.
+
+``__init__`` stores configuration only; ``build(input_shape)`` creates weights with
+``add_weight`` the first time the layer sees an input; ``call(inputs, training=False)``
+computes with ops; ``get_config()`` returns what ``from_config`` needs.
+
+>>> import lamina
+>>> from lamina.layers import Layer
+>>> class Scale(Layer):
+...     def build(self, input_shape):
+...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+...     def call(self, x, training=False):
+...         return x * self.w
+>>> layer = Scale()
+>>> layer(lamina.tensor([[1.0, 2.0]])).tolist(), len(layer.trainable_weights)
+([[1.0, 2.0]], 1)
+"""
+
+from __future__ import annotations
+
+import re
+
+from lamina import backend
+from lamina.autograd.tensor import Tensor
+from lamina.backend import xp
+from lamina.layers.variable import Variable
+
+_LAYER_CLASSES: dict[str, type] = {}
+_NAME_COUNTS: dict[str, int] = {}
+
+
+def register_layer(cls):
+    """Make a layer class findable by name in saved configs (``@register_layer`` on custom ones)."""
+    _LAYER_CLASSES[cls.__name__] = cls
+    return cls
+
+
+def get_layer_class(name: str) -> type:
+    try:
+        return _LAYER_CLASSES[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown layer class {name!r}: register custom layers with @register_layer"
+        ) from None
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def unique_name(base: str) -> str:
+    count = _NAME_COUNTS.get(base, 0)
+    _NAME_COUNTS[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def to_tensor(x, dtype=None):
+    """Layer inputs as tensors; floating inputs are cast to ``dtype`` (default floatx), as
+    Keras autocasts to a layer's dtype."""
+    dtype = dtype or backend.floatx()
+    if isinstance(x, Tensor):
+        if x.dtype.kind == "f" and x.dtype != dtype:
+            from lamina import ops
+
+            return ops.cast(x, dtype)
+        return x
+    array = xp.asarray(x)
+    if array.dtype.kind == "f" and array.dtype != dtype:
+        array = array.astype(dtype)
+    return Tensor(array)
+
+
+class Layer:
+    """Base class of layers (and models)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("lamina."):
+            register_layer(cls)
+
+    def __init__(
+        self,
+        trainable=True,
+        name=None,
+        dtype=None,
+        input_shape=None,
+        input_dim=None,
+        batch_input_shape=None,
+        activity_regularizer=None,
+        **kwargs,
+    ):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected arguments: {sorted(kwargs)}")
+        object.__setattr__(self, "_sublayers", [])
+        self.name = name or unique_name(_snake(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.built = False
+        self._variables = []
+        self._activity_losses = []
+        self.dtype = dtype or backend.floatx()
+        from lamina import regularizers
+
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+            self._batch_input_shape = (None, *shape)
+        else:
+            self._batch_input_shape = None
+        self._build_input_shape = None
+
+    # ----- tracking -----
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and name != "_parent":
+            self._track(value)
+        elif isinstance(value, (list, tuple)) and any(isinstance(v, Layer) for v in value):
+            for v in value:
+                if isinstance(v, Layer):
+                    self._track(v)
+        object.__setattr__(self, name, value)
+
+    def _track(self, layer):
+        if "_sublayers" not in self.__dict__:
+            raise RuntimeError(
+                f"{type(self).__name__}: call super().__init__() before assigning sublayers"
+            )
+        if all(layer is not other for other in self._sublayers):
+            self._sublayers.append(layer)
+
+    @property
+    def layers(self) -> list:
+        return list(self._sublayers)
+
+    def _flatten_layers(self):
+        """This layer and every layer nested in it, depth first, each once."""
+        seen, out, stack = set(), [], [self]
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._sublayers))
+        return out
+
+    # ----- weights -----
+    def add_weight(
+        self,
+        shape=(),
+        initializer="glorot_uniform",
+        dtype=None,
+        trainable=True,
+        regularizer=None,
+        constraint=None,
+        name=None,
+    ):
+        """Create a weight of ``shape`` with ``initializer`` and track it."""
+        from lamina import initializers, regularizers
+
+        dtype = dtype or self.dtype
+        init = initializers.get(initializer)
+        shape = tuple(int(s) for s in ((shape,) if isinstance(shape, int) else shape))
+        value = init(shape, dtype=dtype)
+        var = Variable(
+            value,
+            trainable=trainable,
+            name=f"{self.name}/{name or f'variable_{len(self._variables)}'}",
+            dtype=dtype,
+            regularizer=regularizers.get(regularizer),
+            constraint=constraint,
+        )
+        var._set_layer_trainable(self._trainable)
+        self._variables.append(var)
+        return var
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        for layer in self._flatten_layers():
+            layer._trainable = bool(value)
+            for v in layer._variables:
+                v._set_layer_trainable(value)
+
+    @property
+    def weights(self) -> list:
+        """All weights, trainable first (as Keras orders them)."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def variables(self) -> list:
+        return self.weights
+
+    @property
+    def trainable_weights(self) -> list:
+        return [v for layer in self._flatten_layers() for v in layer._variables if v.requires_grad]
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self) -> list:
+        return [
+            v for layer in self._flatten_layers() for v in layer._variables if not v.requires_grad
+        ]
+
+    non_trainable_variables = non_trainable_weights
+
+    def _all_variables(self) -> list:
+        """Every weight in creation order (the order of get_weights/set_weights)."""
+        return [v for layer in self._flatten_layers() for v in layer._variables]
+
+    def get_weights(self) -> list:
+        """The weights as NumPy arrays (copies)."""
+        return [v.numpy().copy() for v in self._all_variables()]
+
+    def set_weights(self, weights) -> None:
+        """Load arrays (same order and shapes as ``get_weights``) into the weights."""
+        variables = self._all_variables()
+        weights = list(weights)
+        if len(weights) != len(variables):
+            raise ValueError(
+                f"{self.name} has {len(variables)} weights but {len(weights)} arrays were given"
+            )
+        for var, value in zip(variables, weights):
+            value = xp.asarray(value)
+            if tuple(value.shape) != var.shape:
+                raise ValueError(
+                    f"weight {var.name} has shape {var.shape}, the given array {tuple(value.shape)}"
+                )
+            var.assign(value)
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"{self.name} is not built yet: call it on data or build() it first")
+        return int(sum(v.size for v in self._all_variables()))
+
+    @property
+    def losses(self) -> list:
+        """Regularization penalties of this layer's weights plus activity penalties of its last
+        call, as scalar tensors (they enter the training loss)."""
+        out = []
+        for layer in self._flatten_layers():
+            for v in layer._variables:
+                if v.regularizer is not None and v.requires_grad:
+                    out.append(v.regularizer(v))
+            out.extend(layer._activity_losses)
+        return out
+
+    # ----- the contract -----
+    def build(self, input_shape) -> None:
+        """Create weights; override it and call ``self.add_weight``."""
+        self.built = True
+
+    def call(self, inputs, training=False):
+        raise NotImplementedError(f"{type(self).__name__} must implement call()")
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for an input shape (``None`` for unknown sizes), by a dry run."""
+        from lamina.autograd.grad_mode import no_grad
+
+        shape = tuple(1 if s is None else s for s in input_shape)
+        with no_grad():
+            out = self(xp.zeros(shape, dtype=self.dtype), training=False)
+        return (input_shape[0], *out.shape[1:])
+
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            self._check_input_shape(input_shape)
+            self.build(input_shape)
+            self.built = True
+            self._build_input_shape = input_shape
+
+    def _check_input_shape(self, shape):
+        expected = self._batch_input_shape
+        if expected is None:
+            return
+        if len(expected) != len(shape) or any(
+            e is not None and e != s for e, s in zip(expected[1:], shape[1:])
+        ):
+            raise ValueError(
+                f"{self.name} expected input of shape {expected}, got shape {tuple(shape)}"
+            )
+
+    def __call__(self, inputs, *args, training=None, **kwargs):
+        if not isinstance(inputs, (list, tuple, dict)):
+            inputs = to_tensor(inputs, self.dtype)
+        self._maybe_build(_shape_of(inputs))
+        if training is None:
+            training = False
+        outputs = self.call(inputs, *args, training=training, **kwargs)
+        if self.activity_regularizer is not None:
+            self._activity_losses = [self.activity_regularizer(outputs) / outputs.shape[0]]
+        return outputs
+
+    # ----- config -----
+    def get_config(self) -> dict:
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = _serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _shape_of(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return [_shape_of(i) for i in inputs]
+    if isinstance(inputs, dict):
+        return {k: _shape_of(v) for k, v in inputs.items()}
+    return tuple(inputs.shape)
+
+
+def _serialize(obj):
+    """``{"class_name", "config"}`` for an object with get_config, else its name."""
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if hasattr(obj, "get_config"):
+        return {"class_name": type(obj).__name__, "config": obj.get_config()}
+    return getattr(obj, "__name__", repr(obj))

@@ -1,0 +1,77 @@
+"""Turning user data into validated arrays and mini-batches for ``fit``/``evaluate``/``predict``.
+
+>>> batch_slices(10, 4, shuffle=False)
+[slice(0, 4, None), slice(4, 8, None), slice(8, 10, None)]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lamina import backend
+from lamina.autograd.tensor import Tensor
+from lamina.backend import xp
+
+
+def as_array(data, what: str, float_dtype=None):
+    """A NumPy-backend array from arrays, lists or tensors; floats cast to ``float_dtype``."""
+    if isinstance(data, Tensor):
+        data = data.data
+    try:
+        array = xp.asarray(data)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{what} could not be converted to an array: {exc}") from None
+    if array.dtype == object or array.dtype.kind in "USV":
+        raise TypeError(
+            f"{what} must be numeric, got an array of dtype {array.dtype}; "
+            "encode strings/categories as numbers first"
+        )
+    if array.dtype.kind == "b":
+        array = array.astype(float_dtype or backend.floatx())
+    if float_dtype is not None and array.dtype.kind == "f" and array.dtype != float_dtype:
+        array = array.astype(float_dtype)
+    if array.ndim == 0:
+        raise ValueError(f"{what} must have a batch dimension, got a scalar")
+    return array
+
+
+def check_finite(array, what: str) -> None:
+    if array.dtype.kind == "f" and not bool(xp.isfinite(array).all()):
+        bad = int(array.size - xp.isfinite(array).sum())
+        raise ValueError(
+            f"{what} contains {bad} NaN or infinite values; clean or impute them first"
+        )
+
+
+def check_lengths(**arrays) -> None:
+    lengths = {name: len(a) for name, a in arrays.items() if a is not None}
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{name} has {n}" for name, n in lengths.items())
+        raise ValueError(f"inputs must have the same number of samples: {detail}")
+
+
+def class_weights_to_sample_weights(y, class_weight: dict):
+    """Per-sample weights ``class_weight[label]`` (labels from integers or one-hot rows)."""
+    y = backend.to_numpy(y)
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = np.rint(labels).astype(np.int64)
+    missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
+    if missing:
+        raise ValueError(f"class_weight has no entry for classes {missing}")
+    lookup = np.zeros(int(labels.max()) + 1, dtype=np.float32)
+    for k, w in class_weight.items():
+        if 0 <= int(k) < len(lookup):
+            lookup[int(k)] = w
+    return xp.asarray(lookup[labels])
+
+
+def batch_slices(n: int, batch_size: int, shuffle: bool):
+    """Index arrays (or slices) covering ``range(n)`` in batches, shuffled if asked."""
+    if shuffle:
+        order = backend.to_numpy(backend.rng().permutation(n))
+        return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+
+
+def take(array, index):
+    return None if array is None else array[index]

@@ -1,0 +1,486 @@
+"""``Model``: a layer that trains — compile, fit, evaluate, predict.
+
+``fit`` is epochs x batches of ``train_step`` with callbacks told at every boundary; ``predict``
+and ``evaluate`` are thin batched loops over ``model(x)``. Override ``train_step`` (or
+``call``) to train in your own way.
+
+>>> import numpy as np, lamina
+>>> from lamina.models import Sequential
+>>> from lamina.layers import Dense
+>>> lamina.seed(0)
+>>> model = Sequential([Dense(1, input_shape=(2,))])
+>>> model.compile(optimizer="sgd", loss="mse")
+>>> x = np.random.default_rng(0).normal(size=(64, 2)); y = x @ [[2.0], [-1.0]]
+>>> history = model.fit(x, y, epochs=20, verbose=0)
+>>> history.history["loss"][-1] < history.history["loss"][0]
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from lamina import backend
+from lamina.autograd.grad_mode import no_grad
+from lamina.backend import xp
+from lamina.layers.layer import Layer
+from lamina.models import data as data_utils
+from lamina.models.summary import summary_lines
+
+
+class Model(Layer):
+    """Base class of trainable models. Subclass it and define ``call`` (and layers in
+    ``__init__``), or use ``Sequential``."""
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise TypeError(
+                "functional Model(inputs, outputs) is not available yet; "
+                "use Sequential, or subclass Model and define call()"
+            )
+        super().__init__(**kwargs)
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+
+    # ----- compile -----
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        metrics=None,
+        loss_weights=None,
+        weighted_metrics=None,
+        run_eagerly=None,
+        jit_compile=None,
+        steps_per_execution=1,
+    ):
+        """Choose the optimizer, loss and metrics (names or objects), as in Keras."""
+        from lamina import losses, optimizers
+
+        if loss is None:
+            raise ValueError("compile() needs a loss, e.g. loss='mse' or 'binary_crossentropy'")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._loss_fn = losses.get(loss)
+        self._metric_ids = list(metrics or []) + list(weighted_metrics or [])
+        self._compile_config = {
+            "optimizer": optimizer if isinstance(optimizer, str) else None,
+            "loss": loss if isinstance(loss, str) else None,
+            "metrics": [m for m in self._metric_ids if isinstance(m, str)],
+        }
+        self._metrics = None  # resolved when the output shape is known
+        self.compiled = True
+
+    def _assert_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(
+                f"the model must be compiled before {what}(): call "
+                "model.compile(optimizer=..., loss=...) first"
+            )
+
+    def _build_metrics(self, output_shape):
+        from lamina import metrics
+
+        if self._metrics is None:
+            self._loss_tracker = metrics.Mean(name="loss")
+            self._metrics = [
+                metrics.get(m, loss=self.loss, output_shape=output_shape) for m in self._metric_ids
+            ]
+
+    @property
+    def metrics(self) -> list:
+        """The loss tracker and the compiled metrics."""
+        if self._metrics is None:
+            return []
+        return [self._loss_tracker, *self._metrics]
+
+    @property
+    def metrics_names(self) -> list:
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self) -> None:
+        for m in self.metrics:
+            m.reset_state()
+
+    def _metric_logs(self) -> dict:
+        return {m.name: float(m.result()) for m in self.metrics}
+
+    # ----- one step -----
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        """The compiled loss plus every regularization penalty (as Keras reports it)."""
+        loss = self._loss_fn(y, y_pred, sample_weight=sample_weight)
+        for penalty in self.losses:
+            loss = loss + penalty
+        return loss
+
+    def train_step(self, data):
+        """One optimization step on a batch ``(x, y)`` or ``(x, y, sample_weight)``;
+        returns the running metric values."""
+        x, y, sample_weight = unpack(data)
+        variables = self.trainable_weights
+        for v in variables:
+            v.grad = None
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        loss.backward()
+        self.optimizer.apply([v.grad for v in variables], variables)
+        return self.compute_metrics(x, y, y_pred, sample_weight, loss=loss)
+
+    def test_step(self, data):
+        """Loss and metrics on one batch, without updating weights."""
+        x, y, sample_weight = unpack(data)
+        with no_grad():
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+        return self.compute_metrics(x, y, y_pred, sample_weight, loss=loss)
+
+    def predict_step(self, data):
+        x, _, _ = unpack(data)
+        with no_grad():
+            return self(x, training=False)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None, loss=None):
+        """Update the loss tracker and metrics with one batch; return their running values."""
+        self._build_metrics(y_pred.shape)
+        if loss is not None:
+            self._loss_tracker.update_state(loss.item(), sample_weight=y_pred.shape[0])
+        pred = y_pred.data
+        for m in self._metrics:
+            m.update_state(y, pred, sample_weight=sample_weight)
+        return self._metric_logs()
+
+    # ----- data validation -----
+    def _prepare(self, x, y, sample_weight, what):
+        x = data_utils.as_array(x, "x", backend.floatx())
+        data_utils.check_finite(x, "x")
+        if y is not None:
+            y = data_utils.as_array(y, "y")
+            if y.dtype.kind == "f" and y.dtype != backend.floatx():
+                y = y.astype(backend.floatx())
+            data_utils.check_finite(y, "y")
+        if sample_weight is not None:
+            sample_weight = data_utils.as_array(sample_weight, "sample_weight", backend.floatx())
+        data_utils.check_lengths(x=x, y=y, sample_weight=sample_weight)
+        if len(x) == 0:
+            raise ValueError(f"{what}() got no samples (x has length 0)")
+        self._check_input_features(x)
+        return x, y, sample_weight
+
+    def _check_input_features(self, x):
+        expected = self._batch_input_shape
+        if expected is None and self.built:
+            expected = self._build_input_shape
+        if expected is None:
+            return
+        expected = tuple(expected)
+        got = tuple(x.shape)
+        if len(got) != len(expected) or any(
+            e is not None and e != g for e, g in zip(expected[1:], got[1:])
+        ):
+            if len(got) == len(expected) == 2:
+                raise ValueError(
+                    f"{self.name} expects {expected[1]} features per sample, but x has "
+                    f"{got[1]} (x shape {got}, expected {expected})"
+                )
+            raise ValueError(f"{self.name} expects input of shape {expected}, got x shape {got}")
+
+    def _check_targets(self, x, y):
+        """Labels that cannot fit the loss: a clear error before any training."""
+        with no_grad():
+            out_shape = self(x[:1], training=False).shape
+        self._build_metrics(out_shape)
+        name = getattr(self._loss_fn, "name", "") or getattr(self._loss_fn, "__name__", "")
+        name = str(name).lower()
+        classes = out_shape[-1]
+        if "sparse_categorical" in name:
+            flat = backend.to_numpy(y).reshape(-1)
+            if flat.dtype.kind == "f" and not np.all(flat == np.rint(flat)):
+                raise ValueError("sparse_categorical_crossentropy needs integer class labels")
+            lo, hi = flat.min(), flat.max()
+            if lo < 0 or hi >= classes:
+                raise ValueError(
+                    f"labels must be in [0, {classes - 1}] for a model with {classes} outputs, "
+                    f"got labels from {lo:g} to {hi:g}"
+                )
+        elif "categorical" in name and (y.ndim < 2 or y.shape[-1] != classes):
+            raise ValueError(
+                f"categorical_crossentropy expects one-hot targets of shape (n, {classes}), got "
+                f"{tuple(y.shape)}; use sparse_categorical_crossentropy for integer labels"
+            )
+
+    # ----- fit / evaluate / predict -----
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_batch_size=None,
+        validation_freq=1,
+    ):
+        """Train for ``epochs`` passes over ``(x, y)`` in mini-batches of ``batch_size`` (32).
+
+        Batch, stochastic and mini-batch gradient descent are ``batch_size=len(x)``, ``1`` and
+        ``n``. Returns a ``History`` whose ``.history`` holds per-epoch ``loss``, metrics and
+        their ``val_`` twins.
+        """
+        from lamina.callbacks import CallbackList
+
+        self._assert_compiled("fit")
+        if y is None:
+            raise ValueError("fit() needs targets y")
+        if not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
+        batch_size = _check_batch_size(batch_size)
+        x, y, sample_weight = self._prepare(x, y, sample_weight, "fit")
+        if class_weight is not None:
+            cw = data_utils.class_weights_to_sample_weights(y, class_weight)
+            sample_weight = cw if sample_weight is None else sample_weight * cw
+        val = None
+        if validation_data is not None:
+            val = self._prepare(*unpack(tuple(validation_data)), "fit")
+        elif validation_split:
+            n_val = int(len(x) * validation_split)
+            if n_val == 0:
+                raise ValueError(f"validation_split={validation_split} of {len(x)} samples is 0")
+            cut = len(x) - n_val
+            val = (x[cut:], y[cut:], None if sample_weight is None else sample_weight[cut:])
+            x, y = x[:cut], y[:cut]
+            sample_weight = None if sample_weight is None else sample_weight[:cut]
+        self._check_targets(x, y)
+
+        n = len(x)
+        steps = -(-n // batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, int(steps_per_epoch))
+        verbose = 1 if verbose == "auto" else int(verbose)
+        callback_list = CallbackList(
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=self,
+            epochs=epochs,
+            steps=steps,
+            verbose=verbose,
+        )
+        self.stop_training = False
+        callback_list.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            for step, index in enumerate(data_utils.batch_slices(n, batch_size, shuffle)[:steps]):
+                callback_list.on_train_batch_begin(step)
+                batch = (x[index], y[index], data_utils.take(sample_weight, index))
+                logs = self.train_step(batch)
+                callback_list.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = dict(logs)
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self.evaluate(
+                    val[0],
+                    val[1],
+                    sample_weight=val[2],
+                    batch_size=validation_batch_size or batch_size,
+                    verbose=0,
+                    return_dict=True,
+                    _callbacks=callback_list,
+                )
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            logs = epoch_logs
+            if self.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return callback_list.history
+
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        verbose="auto",
+        sample_weight=None,
+        steps=None,
+        callbacks=None,
+        return_dict=False,
+        _callbacks=None,
+    ):
+        """Loss and metrics on ``(x, y)``: a float if there are no metrics, else a list
+        ``[loss, *metrics]`` (or a dict with ``return_dict=True``)."""
+        from lamina.callbacks import CallbackList
+
+        self._assert_compiled("evaluate")
+        if y is None:
+            raise ValueError("evaluate() needs targets y")
+        batch_size = _check_batch_size(batch_size)
+        x, y, sample_weight = self._prepare(x, y, sample_weight, "evaluate")
+        internal = _callbacks is not None  # validation inside fit: fit reports it
+        callback_list = _callbacks if internal else CallbackList(callbacks, model=self)
+        self.reset_metrics()
+        callback_list.on_test_begin()
+        logs = {}
+        for step, index in enumerate(data_utils.batch_slices(len(x), batch_size, False)):
+            if steps is not None and step >= steps:
+                break
+            callback_list.on_test_batch_begin(step)
+            logs = self.test_step((x[index], y[index], data_utils.take(sample_weight, index)))
+            callback_list.on_test_batch_end(step, logs)
+        callback_list.on_test_end(logs)
+        if verbose not in (0, "0") and not internal:
+            print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Model outputs for ``x`` as a NumPy array, computed in batches of ``batch_size``."""
+        batch_size = _check_batch_size(batch_size)
+        x = data_utils.as_array(x, "x", backend.floatx())
+        self._check_input_features(x)
+        outputs = []
+        for step, index in enumerate(data_utils.batch_slices(len(x), batch_size, False)):
+            if steps is not None and step >= steps:
+                break
+            outputs.append(self.predict_step((x[index],)).data)
+        if not outputs:
+            raise ValueError("predict() got no samples (x has length 0)")
+        return backend.to_numpy(xp.concatenate(outputs, axis=0))
+
+    def predict_on_batch(self, x):
+        x = data_utils.as_array(x, "x", backend.floatx())
+        return backend.to_numpy(self.predict_step((x,)).data)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimization step on exactly this batch; returns loss (and metrics)."""
+        self._assert_compiled("train_on_batch")
+        x, y, sample_weight = self._prepare(x, y, sample_weight, "train_on_batch")
+        if class_weight is not None:
+            cw = data_utils.class_weights_to_sample_weights(y, class_weight)
+            sample_weight = cw if sample_weight is None else sample_weight * cw
+        self.reset_metrics()
+        logs = self.train_step((x, y, sample_weight))
+        return _step_result(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss (and metrics) on exactly this batch, without training."""
+        self._assert_compiled("test_on_batch")
+        x, y, sample_weight = self._prepare(x, y, sample_weight, "test_on_batch")
+        self.reset_metrics()
+        return _step_result(self.test_step((x, y, sample_weight)), return_dict)
+
+    # ----- inspection -----
+    def summary(self, line_length=None, print_fn=None):
+        """Print the layers, their output shapes and parameter counts."""
+        if not self.built:
+            raise ValueError(
+                f"{self.name} has not been built yet, so its summary is unknown: give the first "
+                "layer an input_shape (or start with Input(shape)), or call the model on data"
+            )
+        for line in summary_lines(self, line_length):
+            (print_fn or print)(line)
+
+    def get_layer(self, name=None, index=None):
+        """A layer by its name or its index in ``model.layers``."""
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"no layer named {name!r}; layers are {[l.name for l in self.layers]}")
+
+    # ----- saving (a simple npz file; the full format arrives with the saving issue) -----
+    def save_weights(self, filepath) -> None:
+        """Write all weights to an ``.npz`` file, atomically (a failed write keeps the old file)."""
+        arrays = {f"w{i:04d}": w for i, w in enumerate(self.get_weights())}
+        _atomic_savez(filepath, arrays)
+
+    def load_weights(self, filepath) -> None:
+        """Read weights written by ``save_weights`` (never executes code from the file)."""
+        with np.load(filepath, allow_pickle=False) as f:
+            keys = sorted(k for k in f.files if k.startswith("w"))
+            self.set_weights([f[k] for k in keys])
+
+    def save(self, filepath) -> None:
+        """Write the architecture (JSON) and weights to one ``.npz``-based file, atomically."""
+        config = json.dumps({"class_name": type(self).__name__, "config": self.get_config()})
+        arrays = {f"w{i:04d}": w for i, w in enumerate(self.get_weights())}
+        arrays["config"] = np.frombuffer(config.encode(), dtype=np.uint8)
+        _atomic_savez(filepath, arrays)
+
+
+def unpack(data):
+    """``(x, y, sample_weight)`` from a tuple of one, two or three items."""
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(f"data must be (x,), (x, y) or (x, y, sample_weight), got {len(data)} items")
+
+
+def _check_batch_size(batch_size):
+    if batch_size is None:
+        return 32
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    return int(batch_size)
+
+
+def _step_result(logs, return_dict):
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _atomic_savez(filepath, arrays):
+    filepath = os.fspath(filepath)
+    directory = os.path.dirname(os.path.abspath(filepath))
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, filepath)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def load_model(filepath):
+    """Rebuild a model written by ``Model.save`` (architecture and weights)."""
+    from lamina.layers.layer import get_layer_class
+
+    with np.load(filepath, allow_pickle=False) as f:
+        if "config" not in f.files:
+            raise ValueError(f"{filepath} is not a lamina model file (no architecture inside)")
+        spec = json.loads(f["config"].tobytes().decode())
+        model = get_layer_class(spec["class_name"]).from_config(spec["config"])
+        keys = sorted(k for k in f.files if k.startswith("w"))
+        model.set_weights([f[k] for k in keys])
+    return model

@@ -1,0 +1,202 @@
+import numpy as np
+import pytest
+
+import lamina
+from lamina import layers
+from lamina.layers import (
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+    Input,
+    Layer,
+    LeakyReLU,
+    PReLU,
+    Reshape,
+    Softmax,
+)
+from tests.helpers import check_layer, check_layer_gradients
+
+
+@pytest.mark.parametrize(
+    "factory, shape",
+    [
+        (lambda: Dense(4, activation="relu"), (3, 5)),
+        (lambda: Dense(2, use_bias=False, kernel_initializer="he_normal"), (3, 2, 5)),
+        (lambda: Activation("tanh"), (3, 4)),
+        (lambda: Flatten(), (2, 3, 4)),
+        (lambda: Reshape((4, 3)), (2, 12)),
+        (lambda: Reshape((-1, 2)), (2, 3, 4)),
+        (lambda: Dropout(0.3), (4, 6)),
+        (lambda: LeakyReLU(0.1), (3, 4)),
+        (lambda: PReLU(alpha_initializer="constant"), (3, 4)),
+        (lambda: PReLU(shared_axes=[1]), (3, 4, 2)),
+        (lambda: Softmax(), (3, 4)),
+        (lambda: layers.ReLU(), (3, 4)),
+        (lambda: layers.ELU(0.5), (3, 4)),
+    ],
+)
+def test_check_layer(factory, shape):
+    assert check_layer(factory, shape)
+
+
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (lambda: Dense(3, activation="tanh", dtype="float64"), (4, 5)),
+        (lambda: Dense(3, activation="sigmoid", dtype="float64"), (2, 3, 5)),
+        (lambda: PReLU(alpha_initializer="random_uniform", dtype="float64"), (3, 4)),
+        (lambda: Softmax(dtype="float64"), (3, 4)),
+    ],
+)
+def test_layer_gradients(layer, shape):
+    x = np.random.default_rng(1).normal(size=shape) + 0.05
+    assert check_layer_gradients(layer(), x)
+
+
+def test_dense_matches_numpy():
+    d = Dense(3, activation="relu")
+    x = np.random.default_rng(0).normal(size=(4, 5)).astype(np.float32)
+    out = d(x).numpy()
+    expected = np.maximum(x @ d.kernel.numpy() + d.bias.numpy(), 0)
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+
+
+def test_dense_wrong_feature_count_names_shapes():
+    d = Dense(3)
+    d(np.zeros((2, 10), np.float32))
+    with pytest.raises(ValueError, match=r"last dimension 10, got shape \(32, 12\)"):
+        d(np.zeros((32, 12), np.float32))
+
+
+def test_dense_rejects_bad_units():
+    with pytest.raises(ValueError, match="units"):
+        Dense(0)
+
+
+def test_unknown_activation_lists_options():
+    with pytest.raises(ValueError, match="relu"):
+        Dense(2, activation="nope")
+
+
+def test_activation_accepts_callable():
+    layer = Dense(2, activation=lambda t: t * 2, kernel_initializer="ones")
+    assert layer(np.ones((1, 3))).tolist() == [[6.0, 6.0]]
+
+
+def test_dropout_only_in_training_and_inverted():
+    lamina.seed(0)
+    x = np.ones((200, 50), np.float32)
+    layer = Dropout(0.4)
+    assert np.array_equal(layer(x).numpy(), x)
+    y = layer(x, training=True).numpy()
+    np.testing.assert_allclose(np.unique(y), [0.0, 1 / 0.6], rtol=1e-6)
+    assert abs((y == 0).mean() - 0.4) < 0.02
+    assert abs(y.mean() - 1.0) < 0.03
+
+
+def test_dropout_seeded_reproducible():
+    x = np.ones((10, 10), np.float32)
+    lamina.seed(5)
+    a = Dropout(0.5)(x, training=True).numpy()
+    lamina.seed(5)
+    b = Dropout(0.5)(x, training=True).numpy()
+    assert np.array_equal(a, b)
+
+
+def test_prelu_learns_slope():
+    layer = PReLU(alpha_initializer="constant")
+    x = lamina.tensor([[-2.0, 3.0]])
+    y = layer(x)
+    assert layer.alpha.shape == (2,)
+    y.sum().backward()
+    assert layer.alpha.grad.tolist() == [-2.0, 0.0]  # d(alpha * x)/d alpha = x where x < 0
+
+
+def test_leaky_relu_default_slope_is_keras():
+    assert LeakyReLU().negative_slope == 0.3
+    assert LeakyReLU(alpha=0.1).negative_slope == 0.1
+
+
+def test_input_in_sequential():
+    model = lamina.models.Sequential([Input(shape=(4,)), Dense(2)])
+    assert model.built and model.count_params() == 10
+    with pytest.raises(ValueError, match="first"):
+        lamina.models.Sequential([Dense(2, input_shape=(3,)), Input(shape=(4,))])
+
+
+def test_trainable_flag_freezes_weights_and_propagates():
+    model = lamina.models.Sequential([Dense(3, input_shape=(2,)), Dense(1)])
+    first = model.layers[0]
+    first.trainable = False
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+    assert not first.kernel.requires_grad
+    model.trainable = False
+    assert model.trainable_weights == []
+    model.trainable = True
+    assert len(model.trainable_weights) == 4 and first.trainable
+
+
+def test_nested_layer_tracking_and_weights_order():
+    class Block(Layer):
+        def __init__(self):
+            super().__init__()
+            self.a = Dense(3)
+            self.parts = [Dense(2), Dense(1)]
+
+        def call(self, x, training=False):
+            return self.parts[1](self.parts[0](self.a(x)))
+
+    block = Block()
+    block(np.zeros((1, 4), np.float32))
+    assert len(block.weights) == 6
+    assert [w.shape for w in block.get_weights()] == [(4, 3), (3,), (3, 2), (2,), (2, 1), (1,)]
+    block.set_weights([np.ones(w.shape) for w in block.get_weights()])
+    assert block.a.kernel.numpy().sum() == 12
+    with pytest.raises(ValueError, match="6 weights"):
+        block.set_weights([np.ones(1)])
+
+
+def test_set_weights_shape_mismatch():
+    d = Dense(2)
+    d(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match=r"\(3, 2\)"):
+        d.set_weights([np.zeros((2, 2)), np.zeros(2)])
+
+
+def test_regularizer_losses_enter_layer_losses():
+    d = Dense(
+        2,
+        kernel_regularizer=lamina.regularizers.L2(0.5),
+        kernel_initializer="ones",
+        activity_regularizer="l1",
+    )
+    out = d(np.ones((4, 3), np.float32))
+    penalties = [p.item() for p in d.losses]
+    assert penalties[0] == pytest.approx(0.5 * 6)
+    assert penalties[1] == pytest.approx(0.01 * np.abs(out.numpy()).sum() / 4, rel=1e-5)
+
+
+def test_layer_names_are_unique_and_snake_case():
+    a, b = Dense(1), Dense(1)
+    assert a.name.startswith("dense") and a.name != b.name
+    assert LeakyReLU().name.startswith("leaky_re_lu") or LeakyReLU().name.startswith("leaky_relu")
+
+
+def test_custom_layer_contract_build_lazily():
+    class Scale(Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+
+        def call(self, x, training=False):
+            return x * self.w
+
+    layer = Scale()
+    assert not layer.built
+    layer(np.ones((2, 3)))
+    assert layer.built and layer.w.shape == (3,) and layer.w.name.endswith("/w")
+
+
+def test_unexpected_kwarg_is_an_error():
+    with pytest.raises(TypeError, match="unexpected"):
+        Dense(2, bogus=1)
