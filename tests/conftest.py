@@ -3,6 +3,9 @@ import pytest
 
 import lamina
 
+# The fixture generators import torch (run by hand, never by the suite).
+collect_ignore_glob = ["fixtures/make_*.py"]
+
 
 @pytest.fixture(autouse=True)
 def _seeded():
