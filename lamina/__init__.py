@@ -18,6 +18,7 @@ from lamina import (  # noqa: I001 - after the core they build on
     ops,
     optimizers,
     regularizers,
+    utils,
 )
 from lamina.autograd import (
     Function,
@@ -56,5 +57,6 @@ __all__ = [
     "set_backend",
     "set_floatx",
     "tensor",
+    "utils",
     "value_and_grad",
 ]
