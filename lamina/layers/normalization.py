@@ -1,0 +1,257 @@
+"""``BatchNormalization`` and ``LayerNormalization``, with Keras's arguments and defaults.
+
+>>> import lamina
+>>> from lamina.layers.normalization import BatchNormalization
+>>> bn = BatchNormalization()
+>>> y = bn(lamina.tensor([[0.0, 1.0], [2.0, 3.0]]), training=True)
+>>> [round(v, 3) for v in bn.moving_mean.tolist()], len(bn.trainable_weights)
+([0.01, 0.02], 2)
+"""
+
+from __future__ import annotations
+
+from lamina import initializers, regularizers
+from lamina.layers.layer import Layer, _serialize
+from lamina.ops.normalization import batch_norm, layer_norm
+
+
+def _check_epsilon(epsilon, who):
+    epsilon = float(epsilon)
+    if not epsilon > 0:
+        raise ValueError(f"{who} epsilon must be positive, got {epsilon}")
+    return epsilon
+
+
+class BatchNormalization(Layer):
+    """Normalize each channel (the entries along ``axis``, channels-last by default) to zero
+    mean and unit variance, then scale by ``gamma`` and shift by ``beta``.
+
+    With ``training=True`` it uses the batch's statistics and updates the moving averages
+    (``moving = moving * momentum + batch * (1 - momentum)``, the biased batch variance, as Keras
+    3); otherwise it uses the moving averages. A frozen layer (``trainable = False``) always
+    runs in inference mode and leaves its moving averages alone, as in Keras. Weights: ``gamma``,
+    ``beta`` (trainable), ``moving_mean``, ``moving_variance`` (non-trainable).
+    """
+
+    def __init__(
+        self,
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            raise TypeError(f"BatchNormalization axis must be one integer, got {axis!r}")
+        self.axis = int(axis)
+        self.momentum = float(momentum)
+        if not 0.0 <= self.momentum <= 1.0:
+            raise ValueError(f"BatchNormalization momentum must be in [0, 1], got {momentum}")
+        self.epsilon = _check_epsilon(epsilon, "BatchNormalization")
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = beta_constraint
+        self.gamma_constraint = gamma_constraint
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        if not -ndim <= self.axis < ndim:
+            raise ValueError(
+                f"{self.name} axis {self.axis} is out of range for inputs of shape "
+                f"{tuple(input_shape)}"
+            )
+        self._channel_axis = self.axis % ndim
+        channels = input_shape[self._channel_axis]
+        if channels is None:
+            raise ValueError(f"{self.name} needs a known size along axis {self.axis}")
+        self._input_ndim = ndim
+        self.gamma = self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight(
+                shape=(channels,),
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+                name="gamma",
+            )
+        if self.center:
+            self.beta = self.add_weight(
+                shape=(channels,),
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+                name="beta",
+            )
+        self.moving_mean = self.add_weight(
+            shape=(channels,),
+            initializer=self.moving_mean_initializer,
+            trainable=False,
+            name="moving_mean",
+        )
+        self.moving_variance = self.add_weight(
+            shape=(channels,),
+            initializer=self.moving_variance_initializer,
+            trainable=False,
+            name="moving_variance",
+        )
+
+    def call(self, inputs, training=False):
+        if inputs.ndim != self._input_ndim or (
+            inputs.shape[self._channel_axis] != self.moving_mean.shape[0]
+        ):
+            raise ValueError(
+                f"{self.name} expected {self._input_ndim}-D input with {self.moving_mean.shape[0]} "
+                f"channels along axis {self.axis}, got shape {inputs.shape}"
+            )
+        if not (training and self.trainable):
+            return batch_norm(
+                inputs,
+                self.gamma,
+                self.beta,
+                self.moving_mean,
+                self.moving_variance,
+                axis=self._channel_axis,
+                epsilon=self.epsilon,
+            )
+        out, mean, variance = batch_norm(
+            inputs,
+            self.gamma,
+            self.beta,
+            axis=self._channel_axis,
+            epsilon=self.epsilon,
+            return_moments=True,
+        )
+        for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
+            moving.assign(moving.data * self.momentum + batch.data * (1.0 - self.momentum))
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": _serialize(self.beta_initializer),
+            "gamma_initializer": _serialize(self.gamma_initializer),
+            "moving_mean_initializer": _serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": _serialize(self.moving_variance_initializer),
+            "beta_regularizer": _serialize(self.beta_regularizer),
+            "gamma_regularizer": _serialize(self.gamma_regularizer),
+        }
+
+
+class LayerNormalization(Layer):
+    """Normalize each sample over ``axis`` (an int or a list; default the last) to zero mean and
+    unit variance, then scale by ``gamma`` and shift by ``beta``, which span those axes (Keras).
+    The same in training and inference.
+    """
+
+    def __init__(
+        self,
+        axis=-1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            if not axis:
+                raise ValueError("LayerNormalization axis must name at least one axis")
+            self.axis = [int(a) for a in axis]
+        else:
+            self.axis = int(axis)
+        self.epsilon = _check_epsilon(epsilon, "LayerNormalization")
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = beta_constraint
+        self.gamma_constraint = gamma_constraint
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        if any(not -ndim <= a < ndim for a in axes) or any(a % ndim == 0 for a in axes):
+            raise ValueError(
+                f"{self.name} axis {self.axis} must name non-batch axes of inputs of shape "
+                f"{tuple(input_shape)}"
+            )
+        self._axes = tuple(sorted({a % ndim for a in axes}))
+        shape = tuple(input_shape[a] for a in self._axes)
+        if None in shape:
+            raise ValueError(f"{self.name} needs known sizes along axis {self.axis}")
+        self._input_ndim = ndim
+        self.gamma = self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight(
+                shape=shape,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+                name="gamma",
+            )
+        if self.center:
+            self.beta = self.add_weight(
+                shape=shape,
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+                name="beta",
+            )
+        self._param_shape = shape
+
+    def call(self, inputs, training=False):
+        if inputs.ndim != self._input_ndim or (
+            tuple(inputs.shape[a] for a in self._axes) != self._param_shape
+        ):
+            raise ValueError(
+                f"{self.name} expected {self._input_ndim}-D input with sizes {self._param_shape} "
+                f"along axes {list(self._axes)}, got shape {inputs.shape}"
+            )
+        return layer_norm(inputs, self.gamma, self.beta, axis=self._axes, epsilon=self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": _serialize(self.beta_initializer),
+            "gamma_initializer": _serialize(self.gamma_initializer),
+            "beta_regularizer": _serialize(self.beta_regularizer),
+            "gamma_regularizer": _serialize(self.gamma_regularizer),
+        }
