@@ -14,6 +14,14 @@ from lamina.ops.activations import (
     swish,
     tanh,
 )
+from lamina.ops.conv import (
+    conv1d,
+    conv1d_transpose,
+    conv2d,
+    conv2d_transpose,
+    depthwise_conv1d,
+    depthwise_conv2d,
+)
 from lamina.ops.dropout import dropout
 from lamina.ops.linear import linear
 from lamina.ops.losses import (
@@ -45,6 +53,7 @@ from lamina.ops.math import (
     where,
 )
 from lamina.ops.normalization import batch_norm, layer_norm
+from lamina.ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from lamina.ops.reduce import argmax, argmin, max, mean, min, sum, var
 from lamina.ops.resize import upsample
 from lamina.ops.shape import (
@@ -69,6 +78,8 @@ __all__ = [
     "add",
     "argmax",
     "argmin",
+    "avg_pool1d",
+    "avg_pool2d",
     "batch_norm",
     "binary_cross_entropy",
     "broadcast_to",
@@ -76,6 +87,12 @@ __all__ = [
     "categorical_cross_entropy",
     "clip",
     "concatenate",
+    "conv1d",
+    "conv1d_transpose",
+    "conv2d",
+    "conv2d_transpose",
+    "depthwise_conv1d",
+    "depthwise_conv2d",
     "div",
     "dropout",
     "elu",
@@ -94,6 +111,8 @@ __all__ = [
     "log_softmax",
     "matmul",
     "max",
+    "max_pool1d",
+    "max_pool2d",
     "maximum",
     "mean",
     "min",

@@ -1,0 +1,188 @@
+import numpy as np
+import pytest
+
+import lamina
+from lamina.layers import Dense, Dropout, Flatten
+from lamina.layers.conv import (
+    Conv1D,
+    Conv1DTranspose,
+    Conv2D,
+    Conv2DTranspose,
+    Convolution2D,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+)
+from lamina.layers.pooling import MaxPooling2D
+from lamina.models import Sequential
+from lamina.ops.conv import conv2d, conv2d_transpose, depthwise_conv2d
+from tests.helpers import check_layer, check_layer_gradients
+
+
+@pytest.mark.parametrize(
+    "factory, shape",
+    [
+        (lambda: Conv1D(4, 3), (2, 7, 3)),
+        (lambda: Conv1D(3, 2, padding="causal", dilation_rate=2, activation="tanh"), (2, 6, 2)),
+        (lambda: Conv1D(3, 3, strides=2, padding="same", use_bias=False), (2, 7, 2)),
+        (lambda: Conv2D(4, 3, activation="relu"), (2, 6, 5, 2)),
+        (lambda: Conv2D(3, (2, 3), strides=(2, 1), padding="same"), (2, 7, 6, 3)),
+        (lambda: Conv2D(2, 3, dilation_rate=2, kernel_initializer="he_normal"), (2, 7, 7, 1)),
+        (lambda: Conv2DTranspose(3, 3, strides=2, padding="same"), (2, 4, 3, 2)),
+        (lambda: Conv2DTranspose(2, (3, 2), strides=2, output_padding=1), (2, 3, 3, 2)),
+        (lambda: Conv1DTranspose(3, 3, strides=2), (2, 4, 2)),
+        (lambda: DepthwiseConv2D(3, depth_multiplier=2, padding="same"), (2, 5, 5, 3)),
+        (lambda: DepthwiseConv1D(2, activation="relu"), (2, 6, 3)),
+    ],
+)
+def test_check_layer(factory, shape):
+    assert check_layer(factory, shape)
+
+
+@pytest.mark.parametrize(
+    "factory, shape",
+    [
+        (lambda: Conv1D(3, 3, padding="causal", dtype="float64"), (2, 5, 2)),
+        (lambda: Conv2D(3, 3, strides=2, padding="same", dtype="float64"), (2, 5, 5, 2)),
+        (lambda: Conv2D(2, (2, 3), activation="relu", dtype="float64"), (2, 4, 5, 2)),
+        (lambda: Conv2DTranspose(2, 3, strides=2, padding="same", dtype="float64"), (2, 3, 3, 2)),
+        (lambda: DepthwiseConv2D(3, depth_multiplier=2, dtype="float64"), (2, 4, 4, 2)),
+    ],
+)
+def test_layer_gradients(factory, shape):
+    x = np.random.default_rng(1).normal(size=shape)
+    assert check_layer_gradients(factory(), x)
+
+
+def test_mnist_cnn_parameter_count():
+    model = Sequential(
+        [
+            Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)),
+            MaxPooling2D((2, 2)),
+            Conv2D(64, (3, 3), activation="relu"),
+            MaxPooling2D((2, 2)),
+            Conv2D(128, (3, 3), activation="relu"),
+            Flatten(),
+            Dense(128, activation="relu"),
+            Dropout(0.5),
+            Dense(10, activation="softmax"),
+        ]
+    )
+    assert model.count_params() == 241_546
+    assert [layer._output_shape for layer in model.layers[:5]] == [
+        (None, 26, 26, 32), (None, 13, 13, 32), (None, 11, 11, 64), (None, 5, 5, 64),
+        (None, 3, 3, 128),
+    ]  # fmt: skip
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "Total params: 241,546" in "\n".join(lines)
+
+
+def test_conv2d_layer_matches_op_and_keras_defaults():
+    layer = Conv2D(4, 3)
+    assert layer.strides == (1, 1) and layer.padding == "valid" and layer.dilation_rate == (1, 1)
+    x = np.random.default_rng(0).normal(size=(2, 6, 6, 3)).astype(np.float32)
+    out = layer(x)
+    assert layer.kernel.shape == (3, 3, 3, 4) and layer.bias.shape == (4,)
+    np.testing.assert_array_equal(layer.bias.numpy(), 0)
+    expected = conv2d(x, layer.kernel.numpy(), layer.bias.numpy())
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6)
+
+
+def test_fused_relu_matches_conv_then_relu():
+    x = np.random.default_rng(0).normal(size=(2, 6, 6, 3))
+    fused = Conv2D(4, 3, activation="relu", dtype="float64")
+    plain = Conv2D(4, 3, activation=lambda t: lamina.ops.relu(t), dtype="float64")
+    fused(x), plain(x)
+    plain.set_weights(fused.get_weights())
+    np.testing.assert_allclose(fused(x).numpy(), plain(x).numpy())
+    assert (fused(x).numpy() == 0).any()  # the relu did clip
+
+
+def test_transpose_and_depthwise_layers_match_ops():
+    x = np.random.default_rng(0).normal(size=(2, 4, 4, 3))
+    t = Conv2DTranspose(2, 3, strides=2, padding="same", dtype="float64")
+    out = t(x).numpy()
+    assert t.kernel.shape == (3, 3, 2, 3)  # (kh, kw, filters, in), as Keras
+    ref = conv2d_transpose(x, t.kernel.numpy(), t.bias.numpy(), strides=2, padding="same")
+    np.testing.assert_allclose(out, ref.numpy())
+    d = DepthwiseConv2D(3, depth_multiplier=2, dtype="float64")
+    out = d(x).numpy()
+    assert d.kernel.shape == (3, 3, 3, 2) and d.depthwise_kernel is d.kernel
+    ref = depthwise_conv2d(x, d.kernel.numpy(), d.bias.numpy())
+    np.testing.assert_allclose(out, ref.numpy())
+    assert d.compute_output_shape((None, 4, 4, 3)) == (None, 2, 2, 6)
+
+
+@pytest.mark.parametrize(
+    "layer, input_shape, expected",
+    [
+        (Conv2D(8, 3, strides=2, padding="same"), (None, 28, 28, 1), (None, 14, 14, 8)),
+        (Conv2D(8, 3), (None, None, 10, 1), (None, None, 8, 8)),
+        (Conv1D(8, 5, padding="causal"), (None, 20, 3), (None, 20, 8)),
+        (Conv2DTranspose(4, 3, strides=2), (None, 7, 7, 8), (None, 15, 15, 4)),
+        (Conv2DTranspose(4, 3, strides=2, padding="same"), (None, 7, 7, 8), (None, 14, 14, 4)),
+        (Conv2DTranspose(4, 4, strides=2, padding="same", output_padding=1), (None, 7, 7, 8),
+         (None, 13, 13, 4)),
+    ],
+)  # fmt: skip
+def test_compute_output_shape(layer, input_shape, expected):
+    assert layer.compute_output_shape(input_shape) == expected
+
+
+def test_config_round_trip_keeps_arguments():
+    layer = Conv2DTranspose(
+        5, (3, 2), strides=(2, 1), padding="same", output_padding=(1, 0), activation="relu",
+        use_bias=False, name="up",
+    )  # fmt: skip
+    config = layer.get_config()
+    clone = Conv2DTranspose.from_config(config)
+    assert clone.get_config() == config
+    assert config["kernel_size"] == [3, 2] and config["output_padding"] == [1, 0]
+    assert config["data_format"] == "channels_last"
+    conv = Conv1D.from_config(Conv1D(3, 5, padding="causal").get_config())
+    assert conv.padding == "causal" and conv.kernel_size == (5,)
+    assert Convolution2D is Conv2D
+
+
+def test_argument_errors_name_the_problem():
+    with pytest.raises(ValueError, match="channels_first"):
+        Conv2D(4, 3, data_format="channels_first")
+    with pytest.raises(ValueError, match="filters"):
+        Conv2D(0, 3)
+    with pytest.raises(ValueError, match="kernel_size"):
+        Conv2D(4, (3, 3, 3))
+    with pytest.raises(ValueError, match="padding"):
+        Conv2D(4, 3, padding="causal")
+    with pytest.raises(ValueError, match="groups"):
+        Conv2D(4, 3, groups=2)
+    with pytest.raises(ValueError, match="output_padding"):
+        Conv2DTranspose(4, 3, strides=2, output_padding=2)
+    with pytest.raises(ValueError, match="depth_multiplier"):
+        DepthwiseConv2D(3, depth_multiplier=0)
+
+
+def test_input_errors_name_the_problem():
+    layer = Conv2D(4, 3)
+    with pytest.raises(ValueError, match=r"\(batch, height, width, channels\)"):
+        layer(np.zeros((2, 8, 8), np.float32))
+    layer(np.zeros((1, 8, 8, 3), np.float32))
+    with pytest.raises(ValueError, match="3 channels"):
+        layer(np.zeros((1, 8, 8, 2), np.float32))
+    with pytest.raises(ValueError, match="too small"):
+        Conv2D(4, 5)(np.zeros((1, 3, 3, 1), np.float32))
+
+
+def test_conv_trains_in_a_model():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 8, 8, 1)).astype(np.float32)
+    y = (x[:, :4].mean(axis=(1, 2, 3)) > x[:, 4:].mean(axis=(1, 2, 3))).astype(np.int64)
+    lamina.seed(0)
+    model = Sequential([
+        Conv2D(8, 3, activation="relu", padding="same", input_shape=(8, 8, 1)),
+        MaxPooling2D(),
+        Flatten(),
+        Dense(2, activation="softmax"),
+    ])  # fmt: skip
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=30, batch_size=16, verbose=0).history
+    assert history["loss"][-1] < 0.6 * history["loss"][0] and history["accuracy"][-1] > 0.9

@@ -1,0 +1,321 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina.ops import conv as conv_ops
+from lamina.ops.conv import (
+    conv1d,
+    conv1d_transpose,
+    conv2d,
+    conv2d_transpose,
+    conv_output_length,
+    conv_transpose_output_length,
+    depthwise_conv1d,
+    depthwise_conv2d,
+)
+from tests.helpers import check_op
+
+FIXTURES = np.load(
+    os.path.join(os.path.dirname(__file__), "..", "fixtures", "conv.npz"), allow_pickle=False
+)
+CASES = sorted({k.split("/")[0] for k in FIXTURES.files})
+CONV_OPS = {
+    "conv1d": conv1d,
+    "conv2d": conv2d,
+    "conv2d_transpose": conv2d_transpose,
+    "depthwise_conv2d": depthwise_conv2d,
+}
+
+
+# ----- naive references: loops over output positions, TensorFlow's padding rule -----
+def _tf_pads(size, k, s, d, padding):
+    span = (k - 1) * d + 1
+    if padding == "valid":
+        return (size - span) // s + 1, 0, 0
+    if padding == "causal":
+        return -(-size // s), span - 1, 0
+    out = -(-size // s)
+    total = max((out - 1) * s + span - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def ref_conv2d(x, k, b=None, strides=(1, 1), padding="valid", dilation=(1, 1), depthwise=False):
+    n, h, w, c = x.shape
+    kh, kw = k.shape[:2]
+    ho, t, bt = _tf_pads(h, kh, strides[0], dilation[0], padding)
+    wo, le, r = _tf_pads(w, kw, strides[1], dilation[1], padding)
+    xp_ = np.pad(x, ((0, 0), (t, bt), (le, r), (0, 0)))
+    f = c * k.shape[3] if depthwise else k.shape[3]
+    out = np.zeros((n, ho, wo, f))
+    for i in range(ho):
+        for j in range(wo):
+            hs, ws = i * strides[0], j * strides[1]
+            patch = xp_[:, hs : hs + (kh - 1) * dilation[0] + 1 : dilation[0],
+                        ws : ws + (kw - 1) * dilation[1] + 1 : dilation[1]]  # fmt: skip
+            if depthwise:  # (n, kh, kw, c) x (kh, kw, c, m) -> (n, c, m)
+                out[:, i, j] = np.einsum("nabc,abcm->ncm", patch, k).reshape(n, -1)
+            else:
+                out[:, i, j] = np.tensordot(patch, k, axes=3)
+    return out if b is None else out + b
+
+
+def ref_conv2d_transpose(x, k, strides, padding, output_padding, dilation):
+    """Scatter every input pixel's ``x @ k[a, b]^T`` onto the full output, then crop."""
+    n, h, w, _ = x.shape
+    kh, kw, f, _ = k.shape
+    sizes, starts = [], []
+    for size, kk, s, d, op in zip((h, w), (kh, kw), strides, dilation, output_padding):
+        span = (kk - 1) * d + 1
+        if op is None:
+            length = (size - 1) * s + max(span, s) if padding == "valid" else size * s
+        else:
+            length = (size - 1) * s + (span if padding == "valid" else span % 2) + op
+        full = (size - 1) * s + span
+        sizes.append(length)
+        starts.append(max(full - length, 0) // 2 if padding == "same" else 0)
+    tall = starts[0] + sizes[0] + (kh - 1) * dilation[0] + h * strides[0]
+    wide = starts[1] + sizes[1] + (kw - 1) * dilation[1] + w * strides[1]
+    canvas = np.zeros((n, tall, wide, f))
+    for i in range(h):
+        for j in range(w):
+            for a in range(kh):
+                for b in range(kw):
+                    y, z = i * strides[0] + a * dilation[0], j * strides[1] + b * dilation[1]
+                    canvas[:, y, z] += x[:, i, j] @ k[a, b].T
+    return canvas[:, starts[0] : starts[0] + sizes[0], starts[1] : starts[1] + sizes[1]]
+
+
+GEOMETRIES = [
+    # kernel (kh, kw), strides, padding, dilation
+    ((3, 3), (1, 1), "valid", (1, 1)),
+    ((3, 3), (2, 2), "same", (1, 1)),
+    ((2, 2), (1, 1), "same", (1, 1)),  # even kernel: the odd pad goes at the end
+    ((4, 3), (2, 1), "same", (1, 1)),
+    ((3, 2), (1, 2), "valid", (2, 1)),
+    ((3, 3), (1, 1), "same", (2, 2)),
+]
+
+
+@pytest.mark.parametrize("channels", [2, 9])  # both im2col paths (per-offset and one copy)
+@pytest.mark.parametrize("kernel, strides, padding, dilation", GEOMETRIES)
+def test_conv2d_matches_loop_reference(kernel, strides, padding, dilation, channels):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 7, 6, channels))
+    k = rng.normal(size=(*kernel, channels, 3))
+    b = rng.normal(size=3)
+    out = conv2d(x, k, b, strides=strides, padding=padding, dilation_rate=dilation)
+    ref = ref_conv2d(x, k, b, strides, padding, dilation)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("kernel, strides, padding, dilation", GEOMETRIES)
+def test_conv2d_gradients(kernel, strides, padding, dilation):
+    def fn(x, k, b):
+        return conv2d(x, k, b, strides=strides, padding=padding, dilation_rate=dilation)
+
+    assert check_op(fn, (2, 5, 5, 2), (*kernel, 2, 3), (3,))
+
+
+@pytest.mark.parametrize(
+    "strides, padding, dilation", [(1, "valid", 1), (2, "same", 1), (1, "causal", 2)]
+)
+def test_conv1d_matches_reference_and_gradients(strides, padding, dilation):
+    rng = np.random.default_rng(1)
+    x, k = rng.normal(size=(2, 9, 3)), rng.normal(size=(3, 3, 4))
+    out = conv1d(x, k, strides=strides, padding=padding, dilation_rate=dilation)
+    ref = ref_conv2d(x[:, None], k[None], None, (1, strides), padding, (1, dilation))[:, 0]
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
+
+    def fn(x, k, b):
+        return conv1d(x, k, b, strides=strides, padding=padding, dilation_rate=dilation)
+
+    assert check_op(fn, (2, 6, 2), (3, 2, 3), (3,))
+
+
+def test_causal_conv1d_sees_only_the_past():
+    x = np.zeros((1, 6, 1))
+    x[0, 3] = 1.0
+    out = conv1d(x, np.ones((3, 1, 1)), padding="causal").numpy()[0, :, 0]
+    assert out.tolist() == [0, 0, 0, 1, 1, 1]
+
+
+TRANSPOSE_GEOMETRIES = [
+    # kernel, strides, padding, output_padding, dilation
+    ((3, 3), (2, 2), "valid", (None, None), (1, 1)),
+    ((3, 3), (2, 2), "same", (None, None), (1, 1)),
+    ((4, 2), (2, 2), "same", (None, None), (1, 1)),
+    ((2, 2), (3, 3), "valid", (None, None), (1, 1)),
+    ((3, 3), (2, 2), "same", (1, 0), (1, 1)),
+    ((3, 3), (2, 3), "valid", (1, 2), (1, 1)),
+    ((3, 2), (1, 1), "same", (None, None), (2, 1)),
+]
+
+
+@pytest.mark.parametrize("kernel, strides, padding, output_padding, dilation", TRANSPOSE_GEOMETRIES)
+def test_conv2d_transpose_matches_scatter_reference(
+    kernel, strides, padding, output_padding, dilation
+):
+    rng = np.random.default_rng(2)
+    x, k = rng.normal(size=(2, 3, 4, 3)), rng.normal(size=(*kernel, 2, 3))
+    op = None if output_padding[0] is None else output_padding
+    out = conv2d_transpose(
+        x, k, strides=strides, padding=padding, output_padding=op, dilation_rate=dilation
+    )
+    ref = ref_conv2d_transpose(x, k, strides, padding, output_padding, dilation)
+    assert out.shape == ref.shape
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("kernel, strides, padding, output_padding, dilation", TRANSPOSE_GEOMETRIES)
+def test_conv2d_transpose_gradients(kernel, strides, padding, output_padding, dilation):
+    op = None if output_padding[0] is None else output_padding
+
+    def fn(x, k, b):
+        return conv2d_transpose(
+            x, k, b, strides=strides, padding=padding, output_padding=op, dilation_rate=dilation
+        )
+
+    assert check_op(fn, (2, 3, 2, 2), (*kernel, 2, 2), (2,))
+
+
+def test_conv2d_transpose_is_the_adjoint_of_conv2d():
+    """<conv(y), x> == <y, conv_transpose(x)> for the same kernel, strides and padding."""
+    rng = np.random.default_rng(3)
+    k = rng.normal(size=(3, 3, 2, 4))  # conv: 2 -> 4 channels; transpose: 4 -> 2
+    y = rng.normal(size=(2, 8, 7, 2))
+    cy = conv2d(y, k, strides=2, padding="same").numpy()
+    x = rng.normal(size=cy.shape)
+    # the same kernel: (kh, kw, 2, 4) is (kh, kw, out, in) for the transpose
+    tx = conv2d_transpose(x, k, strides=2, padding="same", output_padding=(1, 0)).numpy()
+    assert tx.shape == y.shape
+    np.testing.assert_allclose(np.sum(cy * x), np.sum(y * tx), rtol=1e-10)
+
+
+def test_conv1d_transpose_shape_and_gradients():
+    out = conv1d_transpose(np.ones((2, 5, 3)), np.ones((3, 4, 3)), strides=2, padding="same")
+    assert out.shape == (2, 10, 4)
+    assert check_op(
+        lambda x, k, b: conv1d_transpose(x, k, b, strides=2), (2, 4, 2), (3, 3, 2), (3,)
+    )
+
+
+@pytest.mark.parametrize(
+    "kernel, strides, padding, dilation, multiplier",
+    [((3, 3), (1, 1), "valid", (1, 1), 1), ((3, 2), (2, 2), "same", (1, 1), 2),
+     ((2, 2), (1, 1), "same", (2, 1), 3)],
+)  # fmt: skip
+def test_depthwise_conv2d_reference_and_gradients(kernel, strides, padding, dilation, multiplier):
+    rng = np.random.default_rng(4)
+    x, k = rng.normal(size=(2, 6, 5, 3)), rng.normal(size=(*kernel, 3, multiplier))
+    b = rng.normal(size=3 * multiplier)
+    out = depthwise_conv2d(x, k, b, strides=strides, padding=padding, dilation_rate=dilation)
+    ref = ref_conv2d(x, k, b, strides, padding, dilation, depthwise=True)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
+
+    def fn(x, k, b):
+        return depthwise_conv2d(x, k, b, strides=strides, padding=padding, dilation_rate=dilation)
+
+    assert check_op(fn, (2, 5, 4, 2), (*kernel, 2, multiplier), (2 * multiplier,))
+
+
+def test_depthwise_conv1d():
+    x = np.arange(10.0).reshape(1, 5, 2)
+    out = depthwise_conv1d(x, np.ones((2, 2, 1)), padding="same").numpy()
+    assert out.shape == (1, 5, 2)
+    assert out[0, :, 0].tolist() == [2.0, 6.0, 10.0, 14.0, 8.0]
+    assert check_op(lambda x, k: depthwise_conv1d(x, k, strides=2), (2, 5, 2), (3, 2, 2))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if FIXTURES[f"{c}/op"].item() in CONV_OPS])
+def test_matches_pytorch(case):
+    f = {k.split("/", 1)[1]: FIXTURES[k] for k in FIXTURES.files if k.startswith(case + "/")}
+    params = json.loads(f["params"].item())
+    x = lamina.Tensor(f["x"], requires_grad=True)
+    k = lamina.Tensor(f["kernel"], requires_grad=True)
+    b = lamina.Tensor(f["bias"], requires_grad=True)
+    out = CONV_OPS[f["op"].item()](x, k, b, **params)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), f["out"], rtol=1e-4, atol=1e-5)
+    out.backward(f["w"])
+    np.testing.assert_allclose(x.grad, f["grad_x"], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(k.grad, f["grad_kernel"], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(b.grad, f["grad_bias"], rtol=1e-4, atol=1e-4)
+
+
+def test_input_gradient_skipped_when_input_needs_none(monkeypatch):
+    """A first layer's images need no gradient: its col2im is never run."""
+    x = np.random.default_rng(0).normal(size=(2, 5, 5, 3)).astype(np.float32)
+    k = lamina.Tensor(np.ones((3, 3, 3, 2), np.float32), requires_grad=True)
+    calls = []
+    real = conv_ops._col2im_gemm
+    monkeypatch.setattr(conv_ops, "_col2im_gemm", lambda *a: calls.append(1) or real(*a))
+    conv2d(x, k).sum().backward()
+    assert calls == [] and k.grad.shape == (3, 3, 3, 2)
+    xt = lamina.Tensor(x, requires_grad=True)
+    conv2d(xt, k).sum().backward()
+    assert calls == [1] and xt.grad.shape == x.shape
+
+
+def test_float32_stays_float32():
+    x = np.ones((1, 4, 4, 2), np.float32)
+    k = lamina.Tensor(np.ones((3, 3, 2, 2), np.float32), requires_grad=True)
+    out = conv2d(x, k, np.zeros(2, np.float32), padding="same")
+    out.backward(np.ones(out.shape, np.float32))
+    assert out.dtype == np.float32 and k.grad.dtype == np.float32
+
+
+def test_output_length_helpers():
+    assert conv_output_length(28, 3, 1, "valid") == 26
+    assert conv_output_length(7, 3, 2, "valid") == 3
+    assert conv_output_length(7, 3, 2, "same") == 4
+    assert conv_output_length(9, 3, 1, "valid", dilation=2) == 5
+    assert conv_output_length(None, 3, 1, "valid") is None
+    assert conv_transpose_output_length(4, 3, 2, "valid") == 9
+    assert conv_transpose_output_length(4, 2, 3, "valid") == 12
+    assert conv_transpose_output_length(4, 3, 2, "same", output_padding=1) == 8
+
+
+def test_errors_name_the_problem():
+    with pytest.raises(ValueError, match="3 channels.*expects 2"):
+        conv2d(np.ones((1, 5, 5, 3)), np.ones((3, 3, 2, 4)))
+    with pytest.raises(ValueError, match="smaller than the window"):
+        conv2d(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)))
+    with pytest.raises(ValueError, match="padding must be one of"):
+        conv2d(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 1)), padding="full")
+    with pytest.raises(ValueError, match="causal"):
+        conv2d(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 1)), padding="causal")
+    with pytest.raises(ValueError, match="rank 4"):
+        conv2d(np.ones((5, 5, 1)), np.ones((3, 3, 1, 1)))
+    with pytest.raises(ValueError, match="strides"):
+        conv2d(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 1)), strides=0)
+    with pytest.raises(ValueError, match="bias must have shape"):
+        conv2d(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 2)), np.ones(3))
+    with pytest.raises(ValueError, match="output_padding"):
+        conv2d_transpose(np.ones((1, 3, 3, 1)), np.ones((3, 3, 1, 1)), strides=2,
+                         output_padding=2)  # fmt: skip
+
+
+def test_fused_relu_forward_and_gradients():
+    rng = np.random.default_rng(5)
+    x, k, b = rng.normal(size=(2, 5, 5, 2)), rng.normal(size=(3, 3, 2, 3)), rng.normal(size=3)
+    fused = conv_ops.Conv.apply(x, k, b, strides=(1, 1), padding="same", dilation=(1, 1),
+                                activation="relu")  # fmt: skip
+    np.testing.assert_allclose(fused.numpy(), np.maximum(ref_conv2d(x, k, b, (1, 1), "same",
+                                                                    (1, 1)), 0))  # fmt: skip
+
+    def fn(x, k, b):
+        return conv_ops.Conv.apply(x, k, b, strides=(2, 1), padding="valid", dilation=(1, 1),
+                                   activation="relu")  # fmt: skip
+
+    assert check_op(fn, (2, 5, 5, 2), (3, 3, 2, 3), (3,))
+
+
+def test_frozen_kernel_still_gives_the_bias_its_gradient():
+    x = np.ones((1, 4, 4, 1), np.float32)
+    k = lamina.Tensor(np.ones((3, 3, 1, 2), np.float32))
+    b = lamina.Tensor(np.zeros(2, np.float32), requires_grad=True)
+    conv2d(x, k, b).sum().backward()
+    assert b.grad.tolist() == [4.0, 4.0] and k.grad is None
