@@ -10,6 +10,7 @@ array([4.], dtype=float32)
 from lamina import (  # noqa: I001 - after the core they build on
     activations,
     callbacks,
+    datasets,
     initializers,
     layers,
     losses,
@@ -39,6 +40,7 @@ __all__ = [
     "Tensor",
     "activations",
     "callbacks",
+    "datasets",
     "enable_grad",
     "floatx",
     "get_backend",

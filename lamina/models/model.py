@@ -466,6 +466,9 @@ def _atomic_savez(filepath, arrays):
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp, filepath)
     except BaseException:
         os.unlink(tmp)
