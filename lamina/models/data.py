@@ -50,6 +50,14 @@ def check_lengths(**arrays) -> None:
         raise ValueError(f"inputs must have the same number of samples: {detail}")
 
 
+def apply_class_weight(y, sample_weight, class_weight):
+    """``sample_weight`` multiplied by each sample's class weight (unchanged without one)."""
+    if class_weight is None:
+        return sample_weight
+    cw = class_weights_to_sample_weights(y, class_weight)
+    return cw if sample_weight is None else sample_weight * cw
+
+
 def class_weights_to_sample_weights(y, class_weight: dict):
     """Per-sample weights ``class_weight[label]`` (labels from integers or one-hot rows)."""
     y = backend.to_numpy(y)

@@ -249,9 +249,6 @@ class Model(Layer):
             raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
         batch_size = _check_batch_size(batch_size)
         x, y, sample_weight = self._prepare(x, y, sample_weight, "fit")
-        if class_weight is not None:
-            cw = data_utils.class_weights_to_sample_weights(y, class_weight)
-            sample_weight = cw if sample_weight is None else sample_weight * cw
         val = None
         if validation_data is not None:
             val = self._prepare(*unpack(tuple(validation_data)), "fit")
@@ -263,6 +260,7 @@ class Model(Layer):
             val = (x[cut:], y[cut:], None if sample_weight is None else sample_weight[cut:])
             x, y = x[:cut], y[:cut]
             sample_weight = None if sample_weight is None else sample_weight[:cut]
+        sample_weight = data_utils.apply_class_weight(y, sample_weight, class_weight)
         self._check_targets(x, y)
 
         n = len(x)
@@ -346,10 +344,7 @@ class Model(Layer):
         callback_list.on_test_end(logs)
         if verbose not in (0, "0") and not internal:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return _step_result(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs for ``x`` as a NumPy array, computed in batches of ``batch_size``."""
@@ -373,9 +368,7 @@ class Model(Layer):
         """One optimization step on exactly this batch; returns loss (and metrics)."""
         self._assert_compiled("train_on_batch")
         x, y, sample_weight = self._prepare(x, y, sample_weight, "train_on_batch")
-        if class_weight is not None:
-            cw = data_utils.class_weights_to_sample_weights(y, class_weight)
-            sample_weight = cw if sample_weight is None else sample_weight * cw
+        sample_weight = data_utils.apply_class_weight(y, sample_weight, class_weight)
         self.reset_metrics()
         logs = self.train_step((x, y, sample_weight))
         return _step_result(logs, return_dict)

@@ -352,3 +352,18 @@ def test_get_set_weights_and_save_load(tmp_path):
     fresh = keras_example()
     fresh.load_weights(tmp_path / "w.npz")
     np.testing.assert_array_equal(fresh.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_class_weight_applies_to_training_only_not_validation():
+    x, y = separable_data(100)
+    seen = []
+    model = keras_example()
+    original = model.test_step
+
+    def spy(data):
+        seen.append(data[2])
+        return original(data)
+
+    model.test_step = spy
+    model.fit(x, y, epochs=1, validation_split=0.2, class_weight={0: 1.0, 1: 5.0}, verbose=0)
+    assert seen and all(sw is None for sw in seen)  # as Keras: validation is unweighted
