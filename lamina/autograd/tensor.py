@@ -38,7 +38,18 @@ class Tensor:
     ``requires_grad=True`` makes a leaf whose ``.grad`` is filled by ``backward``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_retain_grad", "name", "__weakref__")
+    # ``_keras_mask`` (left unset unless a layer attaches one) carries a sequence mask from layer
+    # to layer, as Keras's tensors do; ``lamina.layers.get_mask`` reads it.
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_node",
+        "_retain_grad",
+        "name",
+        "_keras_mask",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # make ``ndarray + Tensor`` call Tensor.__radd__
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):

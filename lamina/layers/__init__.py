@@ -14,8 +14,10 @@ from lamina.layers.conv import (
 )
 from lamina.layers.dense import Dense
 from lamina.layers.dropout import Dropout
+from lamina.layers.embedding import Embedding
 from lamina.layers.input_layer import Input, InputLayer, SymbolicTensor
-from lamina.layers.layer import Layer, get_layer_class, register_layer
+from lamina.layers.layer import Layer, get_layer_class, get_mask, register_layer, set_mask
+from lamina.layers.masking import Masking
 from lamina.layers.normalization import BatchNormalization, LayerNormalization
 from lamina.layers.pooling import (
     AveragePooling1D,
@@ -70,6 +72,7 @@ __all__ = [
     "DepthwiseConv1D",
     "DepthwiseConv2D",
     "Dropout",
+    "Embedding",
     "ELU",
     "Flatten",
     "GlobalAveragePooling1D",
@@ -83,6 +86,7 @@ __all__ = [
     "Input",
     "InputLayer",
     "Layer",
+    "Masking",
     "LayerNormalization",
     "LeakyReLU",
     "MaxPool1D",
@@ -102,5 +106,7 @@ __all__ = [
     "ZeroPadding2D",
     "ZeroPadding3D",
     "get_layer_class",
+    "get_mask",
     "register_layer",
+    "set_mask",
 ]

@@ -15,6 +15,8 @@ from lamina.layers.layer import Layer, _serialize
 class Activation(Layer):
     """Apply an activation function given by name or callable."""
 
+    supports_masking = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -32,6 +34,8 @@ class Activation(Layer):
 class ReLU(Layer):
     """``max(x, 0)``."""
 
+    supports_masking = True
+
     def call(self, inputs, training=False):
         return ops.relu(inputs)
 
@@ -41,6 +45,8 @@ class ReLU(Layer):
 
 class LeakyReLU(Layer):
     """``x`` if ``x > 0`` else ``negative_slope * x`` (Keras default slope 0.3)."""
+
+    supports_masking = True
 
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:  # the Keras 2 name
@@ -65,6 +71,8 @@ class PReLU(Layer):
 
     ``shared_axes`` share one slope along those axes (e.g. ``[1, 2]`` for images).
     """
+
+    supports_masking = True
 
     def __init__(
         self,
@@ -111,6 +119,8 @@ class PReLU(Layer):
 class ELU(Layer):
     """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``."""
 
+    supports_masking = True
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = float(alpha)
@@ -127,6 +137,8 @@ class ELU(Layer):
 
 class Softmax(Layer):
     """Softmax along ``axis`` (default the last)."""
+
+    supports_masking = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -19,6 +19,8 @@ class Dense(Layer):
     Works on inputs of any rank ``(..., features)``; the kernel has shape ``(features, units)``.
     """
 
+    supports_masking = True
+
     def __init__(
         self,
         units,

@@ -16,6 +16,8 @@ class Dropout(Layer):
     """Inverted dropout: surviving units are scaled by ``1 / (1 - rate)`` during training, so
     inference is the identity."""
 
+    supports_masking = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= rate < 1:

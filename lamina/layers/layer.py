@@ -18,6 +18,7 @@ computes with ops; ``get_config()`` returns what ``from_config`` needs.
 
 from __future__ import annotations
 
+import inspect
 import re
 
 from lamina import backend
@@ -72,8 +73,49 @@ def to_tensor(x, dtype=None):
     return Tensor(array)
 
 
+def get_mask(x):
+    """The mask a layer attached to ``x`` (Keras's ``x._keras_mask``): a boolean array of shape
+    ``(batch, time)``, True where a step holds data; None when ``x`` has none."""
+    return getattr(x, "_keras_mask", None)
+
+
+def set_mask(x, mask) -> None:
+    """Attach ``mask`` to tensor ``x`` (or to each tensor of a list, given a list of masks)."""
+    if isinstance(x, Tensor):
+        x._keras_mask = mask
+    elif isinstance(x, (list, tuple)):
+        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(x)
+        for item, m in zip(x, masks):
+            set_mask(item, m)
+
+
+def _masks_of(inputs):
+    if isinstance(inputs, (list, tuple)):
+        masks = [get_mask(i) for i in inputs]
+        return None if all(m is None for m in masks) else masks
+    return get_mask(inputs)
+
+
+_CALL_TAKES_MASK: dict[type, bool] = {}
+
+
+def _call_takes_mask(cls) -> bool:
+    takes = _CALL_TAKES_MASK.get(cls)
+    if takes is None:
+        takes = _CALL_TAKES_MASK[cls] = "mask" in inspect.signature(cls.call).parameters
+    return takes
+
+
 class Layer:
-    """Base class of layers (and models)."""
+    """Base class of layers (and models).
+
+    Masks: a layer whose ``call`` has a ``mask`` parameter receives the mask of its input
+    (attached by ``Embedding(mask_zero=True)`` or ``Masking``). A layer with
+    ``supports_masking = True`` attaches ``compute_mask(inputs, mask)`` (by default the input's
+    mask) to its output; other layers drop the mask, as in Keras.
+    """
+
+    supports_masking = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -288,15 +330,27 @@ class Layer:
                 f"{self.name} expected input of shape {expected}, got shape {tuple(shape)}"
             )
 
-    def __call__(self, inputs, *args, training=None, **kwargs):
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output, given its input and the input's mask."""
+        return mask if self.supports_masking else None
+
+    def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
+        if mask is None:
+            mask = _masks_of(inputs)
         if not isinstance(inputs, (list, tuple, dict)):
             inputs = to_tensor(inputs, self.dtype)
         self._maybe_build(_shape_of(inputs))
         if training is None:
             training = False
+        if mask is not None and _call_takes_mask(type(self)):
+            kwargs["mask"] = mask
         outputs = self.call(inputs, *args, training=training, **kwargs)
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(outputs) / outputs.shape[0]]
+        if self.supports_masking and _masks_of(outputs) is None:
+            out_mask = self.compute_mask(inputs, mask)
+            if out_mask is not None:
+                set_mask(outputs, out_mask)
         return outputs
 
     # ----- config -----

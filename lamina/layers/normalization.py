@@ -33,6 +33,8 @@ class BatchNormalization(Layer):
     ``beta`` (trainable), ``moving_mean``, ``moving_variance`` (non-trainable).
     """
 
+    supports_masking = True
+
     def __init__(
         self,
         axis: int = -1,
@@ -166,6 +168,8 @@ class LayerNormalization(Layer):
     unit variance, then scale by ``gamma`` and shift by ``beta``, which span those axes (Keras).
     The same in training and inference.
     """
+
+    supports_masking = True
 
     def __init__(
         self,

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from lamina import ops
+from lamina.backend import xp
 from lamina.layers.conv import check_input, normalize_data_format
 from lamina.layers.layer import Layer
 from lamina.ops import conv as conv_ops
@@ -140,12 +141,26 @@ class BaseGlobalPooling(Layer):
 
 
 class GlobalAveragePooling1D(BaseGlobalPooling):
-    """Mean over steps: ``(batch, steps, channels)`` -> ``(batch, channels)``."""
+    """Mean over steps: ``(batch, steps, channels)`` -> ``(batch, channels)``. With a mask (from
+    ``Embedding(mask_zero=True)`` or ``Masking``) the mean is over the unmasked steps only
+    (0 for a sequence with none)."""
 
     _reduce = ops.mean
+    supports_masking = True
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(1, data_format, keepdims, **kwargs)
+
+    def call(self, inputs, training=False, mask=None):
+        if mask is None:
+            return super().call(inputs, training=training)
+        check_input(self, inputs.shape, self.rank)
+        weights = xp.asarray(mask).astype(inputs.dtype)[..., None]  # (batch, steps, 1)
+        counts = xp.maximum(weights.sum(axis=1, keepdims=self.keepdims), 1)
+        return ops.sum(inputs * weights, axis=1, keepdims=self.keepdims) / counts
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalAveragePooling2D(BaseGlobalPooling):

@@ -174,9 +174,9 @@ class Model(Layer):
         return x, y, sample_weight
 
     def _check_input_features(self, x):
+        # Only a declared input shape is enforced: a model built from its first batch accepts
+        # other sequence lengths, as Keras's does.
         expected = self._batch_input_shape
-        if expected is None and self.built:
-            expected = self._build_input_shape
         if expected is None:
             return
         expected = tuple(expected)

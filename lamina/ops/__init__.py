@@ -23,6 +23,7 @@ from lamina.ops.conv import (
     depthwise_conv2d,
 )
 from lamina.ops.dropout import dropout
+from lamina.ops.embedding import embedding
 from lamina.ops.linear import linear
 from lamina.ops.losses import (
     absolute_error,
@@ -95,6 +96,7 @@ __all__ = [
     "depthwise_conv2d",
     "div",
     "dropout",
+    "embedding",
     "elu",
     "exp",
     "expand",
