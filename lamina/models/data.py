@@ -83,3 +83,69 @@ def batch_slices(n: int, batch_size: int, shuffle: bool):
 
 def take(array, index):
     return None if array is None else array[index]
+
+
+def is_dataset(data) -> bool:
+    """True for an iterable of batches (a generator, ``timeseries_dataset_from_array``'s result,
+    a PyTorch ``DataLoader``...), False for array-likes of samples (arrays, tensors, lists)."""
+    if data is None or isinstance(data, (Tensor, list, tuple, dict, str, bytes)):
+        return False
+    if isinstance(data, np.ndarray) or hasattr(data, "__array__") or hasattr(data, "shape"):
+        return False
+    return hasattr(data, "__iter__") or hasattr(data, "__next__")
+
+
+class ArrayBatches:
+    """Mini-batches ``(x, y, sample_weight)`` of validated arrays, reshuffled every epoch."""
+
+    def __init__(self, x, y, sample_weight, batch_size: int, shuffle: bool):
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.batch_size, self.shuffle = batch_size, shuffle
+
+    def steps(self, limit=None):
+        steps = -(-len(self.x) // self.batch_size)
+        return steps if limit is None else min(steps, int(limit))
+
+    def epoch(self, steps=None):
+        for index in batch_slices(len(self.x), self.batch_size, self.shuffle)[:steps]:
+            yield self.x[index], take(self.y, index), take(self.sample_weight, index)
+
+
+class DatasetBatches:
+    """Batches drawn from a user's iterable; each is validated by ``prepare(x, y, weight)``.
+
+    A re-iterable (a list-like dataset) restarts every epoch; a one-shot iterator (a generator)
+    is consumed across epochs, ``steps`` batches at a time when given, as in Keras.
+    """
+
+    def __init__(self, data, prepare):
+        self.data, self.prepare = data, prepare
+        self.iterator = data if iter(data) is data else None
+        self.exhausted = False
+
+    def steps(self, limit=None):
+        if limit is not None:
+            return int(limit)
+        return len(self.data) if hasattr(self.data, "__len__") else None
+
+    def epoch(self, steps=None):
+        iterator = self.iterator if self.iterator is not None else iter(self.data)
+        count = 0
+        while steps is None or count < steps:
+            try:
+                batch = next(iterator)
+            except StopIteration:
+                if self.iterator is not None:
+                    self.exhausted = True
+                break
+            if isinstance(batch, list):  # PyTorch's DataLoader yields [x, y]
+                batch = tuple(batch)
+            if not isinstance(batch, tuple):
+                batch = (batch,)
+            if not 1 <= len(batch) <= 3:
+                raise ValueError(
+                    f"a dataset must yield x, (x, y) or (x, y, sample_weight), got {len(batch)} "
+                    "items"
+                )
+            count += 1
+            yield self.prepare(*batch, *(None,) * (3 - len(batch)))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 
 import numpy as np
 
@@ -173,6 +174,24 @@ class Model(Layer):
         self._check_input_features(x)
         return x, y, sample_weight
 
+    def _batch_preparer(self, what, class_weight=None):
+        """Validation for the batches of a dataset; the first one also checks the targets."""
+        first = [True]
+
+        def prepare(x, y, sample_weight):
+            if y is None and what != "predict":
+                raise ValueError(f"{what}() needs a dataset that yields (x, y) batches")
+            if what == "predict":
+                x = data_utils.as_array(x, "x", backend.floatx())
+                return x, None, None
+            x, y, sample_weight = self._prepare(x, y, sample_weight, what)
+            if first[0] and what == "fit":
+                self._check_targets(x, y)
+            first[0] = False
+            return x, y, data_utils.apply_class_weight(y, sample_weight, class_weight)
+
+        return prepare
+
     def _check_input_features(self, x):
         # Only a declared input shape is enforced: a model built from its first batch accepts
         # other sequence lengths, as Keras's does.
@@ -243,30 +262,42 @@ class Model(Layer):
         from lamina.callbacks import CallbackList
 
         self._assert_compiled("fit")
-        if y is None:
-            raise ValueError("fit() needs targets y")
         if not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
         batch_size = _check_batch_size(batch_size)
-        x, y, sample_weight = self._prepare(x, y, sample_weight, "fit")
         val = None
+        if data_utils.is_dataset(x):
+            if y is not None or sample_weight is not None or validation_split:
+                raise ValueError(
+                    "when x is a dataset it yields (x, y[, sample_weight]) batches: pass no y, "
+                    "sample_weight or validation_split (use validation_data=)"
+                )
+            train = data_utils.DatasetBatches(x, self._batch_preparer("fit", class_weight))
+        else:
+            if y is None:
+                raise ValueError("fit() needs targets y")
+            x, y, sample_weight = self._prepare(x, y, sample_weight, "fit")
+            if validation_split:
+                n_val = int(len(x) * validation_split)
+                if n_val == 0:
+                    raise ValueError(
+                        f"validation_split={validation_split} of {len(x)} samples is 0"
+                    )
+                cut = len(x) - n_val
+                val = (x[cut:], y[cut:], None if sample_weight is None else sample_weight[cut:])
+                x, y = x[:cut], y[:cut]
+                sample_weight = None if sample_weight is None else sample_weight[:cut]
+            sample_weight = data_utils.apply_class_weight(y, sample_weight, class_weight)
+            self._check_targets(x, y)
+            train = data_utils.ArrayBatches(x, y, sample_weight, batch_size, shuffle)
         if validation_data is not None:
-            val = self._prepare(*unpack(tuple(validation_data)), "fit")
-        elif validation_split:
-            n_val = int(len(x) * validation_split)
-            if n_val == 0:
-                raise ValueError(f"validation_split={validation_split} of {len(x)} samples is 0")
-            cut = len(x) - n_val
-            val = (x[cut:], y[cut:], None if sample_weight is None else sample_weight[cut:])
-            x, y = x[:cut], y[:cut]
-            sample_weight = None if sample_weight is None else sample_weight[:cut]
-        sample_weight = data_utils.apply_class_weight(y, sample_weight, class_weight)
-        self._check_targets(x, y)
+            val = (
+                validation_data
+                if data_utils.is_dataset(validation_data)
+                else self._prepare(*unpack(tuple(validation_data)), "fit")
+            )
 
-        n = len(x)
-        steps = -(-n // batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, int(steps_per_epoch))
+        steps = train.steps(steps_per_epoch)
         verbose = 1 if verbose == "auto" else int(verbose)
         callback_list = CallbackList(
             callbacks,
@@ -283,19 +314,23 @@ class Model(Layer):
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
-            for step, index in enumerate(data_utils.batch_slices(n, batch_size, shuffle)[:steps]):
+            step = -1
+            for step, batch in enumerate(train.epoch(steps)):
                 callback_list.on_train_batch_begin(step)
-                batch = (x[index], y[index], data_utils.take(sample_weight, index))
                 logs = self.train_step(batch)
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
+            if step < 0:  # a one-shot iterator ran dry in an earlier epoch
+                warnings.warn("fit(): the input ran out of data; training stops here", stacklevel=2)
+                break
             epoch_logs = dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
+                val_x, val_y, val_weight = val if isinstance(val, tuple) else (val, None, None)
                 val_logs = self.evaluate(
-                    val[0],
-                    val[1],
-                    sample_weight=val[2],
+                    val_x,
+                    val_y,
+                    sample_weight=val_weight,
                     batch_size=validation_batch_size or batch_size,
                     verbose=0,
                     return_dict=True,
@@ -326,21 +361,25 @@ class Model(Layer):
         from lamina.callbacks import CallbackList
 
         self._assert_compiled("evaluate")
-        if y is None:
-            raise ValueError("evaluate() needs targets y")
         batch_size = _check_batch_size(batch_size)
-        x, y, sample_weight = self._prepare(x, y, sample_weight, "evaluate")
+        if data_utils.is_dataset(x):
+            batches = data_utils.DatasetBatches(x, self._batch_preparer("evaluate"))
+        else:
+            if y is None:
+                raise ValueError("evaluate() needs targets y")
+            x, y, sample_weight = self._prepare(x, y, sample_weight, "evaluate")
+            batches = data_utils.ArrayBatches(x, y, sample_weight, batch_size, shuffle=False)
         internal = _callbacks is not None  # validation inside fit: fit reports it
         callback_list = _callbacks if internal else CallbackList(callbacks, model=self)
         self.reset_metrics()
         callback_list.on_test_begin()
         logs = {}
-        for step, index in enumerate(data_utils.batch_slices(len(x), batch_size, False)):
-            if steps is not None and step >= steps:
-                break
+        for step, batch in enumerate(batches.epoch(steps)):
             callback_list.on_test_batch_begin(step)
-            logs = self.test_step((x[index], y[index], data_utils.take(sample_weight, index)))
+            logs = self.test_step(batch)
             callback_list.on_test_batch_end(step, logs)
+        if not logs:
+            raise ValueError("evaluate() got no batches from its dataset")
         callback_list.on_test_end(logs)
         if verbose not in (0, "0") and not internal:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
@@ -349,13 +388,15 @@ class Model(Layer):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs for ``x`` as a NumPy array, computed in batches of ``batch_size``."""
         batch_size = _check_batch_size(batch_size)
-        x = data_utils.as_array(x, "x", backend.floatx())
-        self._check_input_features(x)
+        if data_utils.is_dataset(x):
+            batches = data_utils.DatasetBatches(x, self._batch_preparer("predict"))
+        else:
+            x = data_utils.as_array(x, "x", backend.floatx())
+            self._check_input_features(x)
+            batches = data_utils.ArrayBatches(x, None, None, batch_size, shuffle=False)
         outputs = []
-        for step, index in enumerate(data_utils.batch_slices(len(x), batch_size, False)):
-            if steps is not None and step >= steps:
-                break
-            outputs.append(self.predict_step((x[index],)).data)
+        for batch in batches.epoch(steps):
+            outputs.append(self.predict_step(batch[:1]).data)
         if not outputs:
             raise ValueError("predict() got no samples (x has length 0)")
         return backend.to_numpy(xp.concatenate(outputs, axis=0))
