@@ -1,8 +1,11 @@
 """Ready-made datasets with Keras's ``load_data()`` API (the loaders live in ``lamina/data/``).
 
-``mnist``, ``fashion_mnist`` and ``cifar10`` download the original files once into
-``$LAMINA_DATA_DIR`` (default ``~/.lamina/datasets``) and check their SHA-256s; ``digits`` ships
-with lamina. Each returns ``(x_train, y_train), (x_test, y_test)`` as uint8 NumPy arrays.
+``mnist``, ``fashion_mnist``, ``cifar10``, ``airline_passengers`` and ``sentiment_sentences``
+download the original files once into ``$LAMINA_DATA_DIR`` (default ``~/.lamina/datasets``) and
+check their SHA-256s; ``digits`` ships with lamina. The image loaders return
+``(x_train, y_train), (x_test, y_test)`` as uint8 NumPy arrays; ``sentiment_sentences`` returns
+the same pair of pairs with sentences as str arrays and int64 labels; ``airline_passengers``
+returns one series, ``(months, passengers)``.
 
 >>> from lamina.datasets import digits
 >>> (x_train, y_train), (x_test, y_test) = digits.load_data()
@@ -14,20 +17,24 @@ from lamina.data import (
     ChecksumError,
     DatasetFormatError,
     DatasetNotFoundError,
+    airline_passengers,
     cifar10,
     data_dir,
     digits,
     fashion_mnist,
     mnist,
+    sentiment_sentences,
 )
 
 __all__ = [
     "ChecksumError",
     "DatasetFormatError",
     "DatasetNotFoundError",
+    "airline_passengers",
     "cifar10",
     "data_dir",
     "digits",
     "fashion_mnist",
     "mnist",
+    "sentiment_sentences",
 ]

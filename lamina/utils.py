@@ -1,12 +1,17 @@
-"""Small data utilities that Keras tutorials use: ``to_categorical``.
+"""Small data utilities that Keras tutorials use: ``to_categorical``, ``pad_sequences`` and
+``timeseries_dataset_from_array`` (which lives in ``lamina/data/timeseries.py``).
 
 >>> to_categorical([0, 2, 1], num_classes=3).tolist()
 [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+>>> pad_sequences([[1, 2, 3], [4]], maxlen=2).tolist()
+[[2, 3], [0, 4]]
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from lamina.data.timeseries import timeseries_dataset_from_array
 
 
 def to_categorical(x, num_classes=None):
@@ -32,3 +37,35 @@ def to_categorical(x, num_classes=None):
     out = np.zeros((*x.shape, num_classes), dtype=np.float32)
     np.put_along_axis(out, x[..., None], 1.0, axis=-1)
     return out
+
+
+def pad_sequences(
+    sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0
+):
+    """Lists of ids of different lengths -> one ``(n, maxlen)`` array, as Keras's.
+
+    ``padding``/``truncating`` "pre" (Keras's default) or "post" say at which end values are
+    added or cut; ``maxlen`` defaults to the longest sequence.
+    """
+    for name, where in (("padding", padding), ("truncating", truncating)):
+        if where not in ("pre", "post"):
+            raise ValueError(f'{name} must be "pre" or "post", got {where!r}')
+    sequences = [np.asarray(s) for s in sequences]
+    if maxlen is None:
+        maxlen = max((len(s) for s in sequences), default=0)
+    if not isinstance(maxlen, (int, np.integer)) or maxlen < 0:
+        raise ValueError(f"maxlen must be a non-negative integer, got {maxlen!r}")
+    feature_shape = next((s.shape[1:] for s in sequences if len(s)), ())
+    out = np.full((len(sequences), maxlen, *feature_shape), value, dtype=dtype)
+    for i, s in enumerate(sequences):
+        if not len(s) or not maxlen:
+            continue
+        s = s[-maxlen:] if truncating == "pre" else s[:maxlen]
+        if padding == "post":
+            out[i, : len(s)] = s
+        else:
+            out[i, maxlen - len(s) :] = s
+    return out
+
+
+__all__ = ["pad_sequences", "timeseries_dataset_from_array", "to_categorical"]

@@ -1,7 +1,10 @@
-"""Datasets: loaders that download, verify and cache the original files (``mnist``,
-``fashion_mnist``, ``cifar10``) and one small dataset shipped with lamina (``digits``).
+"""Datasets and data pipelines.
 
-Users import them from ``lamina.datasets``; see ``docs/datasets.md``.
+Loaders that download, verify and cache the original files (``mnist``, ``fashion_mnist``,
+``cifar10``, ``airline_passengers``, ``sentiment_sentences``) and one small dataset shipped with
+lamina (``digits``); users import them from ``lamina.datasets`` (see ``docs/datasets.md``).
+Batching: ``BatchDataset`` (arrays in re-iterable mini-batches) and
+``timeseries_dataset_from_array`` (sliding windows, see ``docs/timeseries.md``).
 
 >>> from lamina.data import digits
 >>> (x_train, y_train), (x_test, y_test) = digits.load_data()
@@ -9,21 +12,34 @@ Users import them from ``lamina.datasets``; see ``docs/datasets.md``.
 1797
 """
 
-from lamina.data import cifar10, digits, fashion_mnist, mnist
+from lamina.data import (
+    airline_passengers,
+    cifar10,
+    digits,
+    fashion_mnist,
+    mnist,
+    sentiment_sentences,
+)
+from lamina.data.dataset import BatchDataset
 from lamina.data.download import (
     ChecksumError,
     DatasetFormatError,
     DatasetNotFoundError,
     data_dir,
 )
+from lamina.data.timeseries import timeseries_dataset_from_array
 
 __all__ = [
+    "BatchDataset",
     "ChecksumError",
     "DatasetFormatError",
     "DatasetNotFoundError",
+    "airline_passengers",
     "cifar10",
     "data_dir",
     "digits",
     "fashion_mnist",
     "mnist",
+    "sentiment_sentences",
+    "timeseries_dataset_from_array",
 ]

@@ -1,15 +1,28 @@
 """The public module ``lamina.datasets`` re-exports the loaders of ``lamina.data``."""
 
 import lamina.datasets
-from lamina.data import cifar10, digits, fashion_mnist, mnist
+from lamina.data import (
+    airline_passengers,
+    cifar10,
+    digits,
+    fashion_mnist,
+    mnist,
+    sentiment_sentences,
+)
 from lamina.datasets import DatasetNotFoundError
+
+LOADERS = (mnist, fashion_mnist, cifar10, digits, airline_passengers, sentiment_sentences)
 
 
 def test_public_names():
     assert lamina.datasets.mnist is mnist and lamina.datasets.fashion_mnist is fashion_mnist
     assert lamina.datasets.cifar10 is cifar10 and lamina.datasets.digits is digits
-    assert sorted(lamina.datasets.__all__) == sorted(lamina.data.__all__)
-    for module in (mnist, fashion_mnist, cifar10, digits):
+    assert lamina.datasets.airline_passengers is airline_passengers
+    assert lamina.datasets.sentiment_sentences is sentiment_sentences
+    # lamina.data also has the batching helpers; lamina.datasets only the loaders and errors
+    pipelines = {"BatchDataset", "timeseries_dataset_from_array"}
+    assert sorted(lamina.datasets.__all__) == sorted(set(lamina.data.__all__) - pipelines)
+    for module in LOADERS:
         assert callable(module.load_data)
 
 
@@ -25,3 +38,5 @@ def test_folders_follow_the_shared_layout():
         "fashion-mnist",
         "cifar-10",
     ]
+    assert airline_passengers.DATASET == "airline-passengers"
+    assert sentiment_sentences.DATASET == "sentiment-labelled-sentences"
