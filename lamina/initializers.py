@@ -483,7 +483,7 @@ class Orthogonal(_RandomInitializer):
         q = q * xp.sign(xp.diag(r))
         if rows < cols:
             q = q.T
-        return (self.gain * q).reshape(shape).astype(dtype)
+        return xp.ascontiguousarray((self.gain * q).reshape(shape), dtype=dtype)
 
     def get_config(self) -> dict:
         return {"gain": self.gain, "seed": self.seed}

@@ -207,7 +207,7 @@ class Layer:
         dtype = dtype or self.dtype
         init = initializers.get(initializer)
         shape = tuple(int(s) for s in ((shape,) if isinstance(shape, int) else shape))
-        value = init(shape, dtype=dtype)
+        value = xp.ascontiguousarray(init(shape, dtype=dtype))  # BLAS and in-place updates
         var = Variable(
             value,
             trainable=trainable,
