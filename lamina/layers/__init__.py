@@ -1,6 +1,7 @@
 """Layers with the Keras contract. ``from lamina.layers import Dense, Dropout, ...``"""
 
 from lamina.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
+from lamina.layers.attention import MultiHeadAttention
 from lamina.layers.conv import (
     Conv1D,
     Conv1DTranspose,
@@ -37,6 +38,7 @@ from lamina.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from lamina.layers.recurrent import GRU, LSTM, BaseRNN, SimpleRNN
 from lamina.layers.reshaping import Flatten, Reshape
 from lamina.layers.resizing import (
     Cropping1D,
@@ -49,7 +51,15 @@ from lamina.layers.resizing import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from lamina.layers.text_vectorization import TextVectorization
+from lamina.layers.transformer import (
+    PositionEmbedding,
+    SinePositionEncoding,
+    TokenAndPositionEmbedding,
+    TransformerEncoder,
+)
 from lamina.layers.variable import Variable
+from lamina.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     "Activation",
@@ -57,7 +67,9 @@ __all__ = [
     "AveragePooling2D",
     "AvgPool1D",
     "AvgPool2D",
+    "BaseRNN",
     "BatchNormalization",
+    "Bidirectional",
     "Conv1D",
     "Conv1DTranspose",
     "Conv2D",
@@ -72,9 +84,11 @@ __all__ = [
     "DepthwiseConv1D",
     "DepthwiseConv2D",
     "Dropout",
-    "Embedding",
     "ELU",
+    "Embedding",
     "Flatten",
+    "get_layer_class",
+    "get_mask",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalAvgPool1D",
@@ -83,21 +97,33 @@ __all__ = [
     "GlobalMaxPool2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "GRU",
     "Input",
     "InputLayer",
     "Layer",
-    "Masking",
     "LayerNormalization",
     "LeakyReLU",
+    "LSTM",
+    "Masking",
     "MaxPool1D",
     "MaxPool2D",
     "MaxPooling1D",
     "MaxPooling2D",
+    "MultiHeadAttention",
+    "PositionEmbedding",
     "PReLU",
+    "register_layer",
     "ReLU",
     "Reshape",
+    "set_mask",
+    "SimpleRNN",
+    "SinePositionEncoding",
     "Softmax",
     "SymbolicTensor",
+    "TextVectorization",
+    "TimeDistributed",
+    "TokenAndPositionEmbedding",
+    "TransformerEncoder",
     "UpSampling1D",
     "UpSampling2D",
     "UpSampling3D",
@@ -105,8 +131,4 @@ __all__ = [
     "ZeroPadding1D",
     "ZeroPadding2D",
     "ZeroPadding3D",
-    "get_layer_class",
-    "get_mask",
-    "register_layer",
-    "set_mask",
 ]

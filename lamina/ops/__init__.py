@@ -14,6 +14,7 @@ from lamina.ops.activations import (
     swish,
     tanh,
 )
+from lamina.ops.attention import causal_mask, scaled_dot_product_attention
 from lamina.ops.conv import (
     conv1d,
     conv1d_transpose,
@@ -55,6 +56,7 @@ from lamina.ops.math import (
 )
 from lamina.ops.normalization import batch_norm, layer_norm
 from lamina.ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from lamina.ops.recurrent import gru, gru_cell, lstm, lstm_cell, simple_rnn, simple_rnn_cell
 from lamina.ops.reduce import argmax, argmin, max, mean, min, sum, var
 from lamina.ops.resize import upsample
 from lamina.ops.shape import (
@@ -86,6 +88,7 @@ __all__ = [
     "broadcast_to",
     "cast",
     "categorical_cross_entropy",
+    "causal_mask",
     "clip",
     "concatenate",
     "conv1d",
@@ -96,13 +99,15 @@ __all__ = [
     "depthwise_conv2d",
     "div",
     "dropout",
-    "embedding",
     "elu",
+    "embedding",
     "exp",
     "expand",
     "expand_dims",
     "gelu",
     "getitem",
+    "gru",
+    "gru_cell",
     "hinge_error",
     "huber_error",
     "kl_div",
@@ -111,6 +116,8 @@ __all__ = [
     "linear",
     "log",
     "log_softmax",
+    "lstm",
+    "lstm_cell",
     "matmul",
     "max",
     "max_pool1d",
@@ -126,9 +133,12 @@ __all__ = [
     "pow",
     "relu",
     "reshape",
+    "scaled_dot_product_attention",
     "selu",
     "sigmoid",
     "silu",
+    "simple_rnn",
+    "simple_rnn_cell",
     "softmax",
     "softplus",
     "sparse_categorical_cross_entropy",
