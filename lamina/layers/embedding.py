@@ -14,6 +14,7 @@ from lamina import initializers, ops, regularizers
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
 from lamina.layers.layer import Layer, _serialize
+from lamina.layers.symbolic import SymbolicTensor
 
 
 class Embedding(Layer):
@@ -68,7 +69,7 @@ class Embedding(Layer):
     def __call__(self, inputs, *args, **kwargs):
         # Ids stay integers: the base class would cast float ids to floatx, which is fine, but
         # integer arrays must not become float tensors either way.
-        if not isinstance(inputs, Tensor):
+        if not isinstance(inputs, (Tensor, SymbolicTensor)):
             inputs = Tensor(xp.asarray(inputs))
         return super().__call__(inputs, *args, **kwargs)
 

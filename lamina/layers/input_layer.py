@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from lamina import backend
 from lamina.layers.layer import Layer
+from lamina.layers.symbolic import Node, SymbolicTensor
 
 
 class InputLayer(Layer):
@@ -52,23 +53,6 @@ class InputLayer(Layer):
         }
 
 
-class SymbolicTensor:
-    """A placeholder for a model input: it has a shape and dtype but no values."""
-
-    def __init__(self, layer: InputLayer):
-        self.layer = layer
-        self.shape = tuple(layer._batch_input_shape)
-        self.dtype = layer.dtype
-        self.name = layer.name
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    def __repr__(self):
-        return f"<SymbolicTensor shape={self.shape} dtype={self.dtype} name={self.name}>"
-
-
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):  # noqa: N802
     """A symbolic input of per-sample ``shape`` (the batch axis is added as None)."""
     layer = InputLayer(
@@ -78,4 +62,7 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):
         name=name,
         batch_shape=batch_shape,
     )
-    return SymbolicTensor(layer)
+    node = Node(layer, inputs=None)
+    node.outputs = SymbolicTensor(layer._batch_input_shape, layer.dtype, node, name=layer.name)
+    layer._inbound_nodes.append(node)
+    return node.outputs

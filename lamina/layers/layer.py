@@ -24,6 +24,7 @@ import re
 from lamina import backend
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
+from lamina.layers import symbolic
 from lamina.layers.variable import Variable
 
 _LAYER_CLASSES: dict[str, type] = {}
@@ -155,6 +156,7 @@ class Layer:
         else:
             self._batch_input_shape = None
         self._build_input_shape = None
+        self._inbound_nodes = []  # this layer's calls in functional graphs
 
     # ----- tracking -----
     def __setattr__(self, name, value):
@@ -335,6 +337,13 @@ class Layer:
         return mask if self.supports_masking else None
 
     def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
+        if symbolic.is_symbolic(inputs) or (
+            (args or kwargs) and symbolic.is_symbolic((args, kwargs))
+        ):
+            extra = {"training": training} if training is not None else {}
+            if mask is not None:
+                extra["mask"] = mask
+            return symbolic.call_symbolically(self, inputs, args, {**kwargs, **extra})
         if mask is None:
             mask = _masks_of(inputs)
         if not isinstance(inputs, (list, tuple, dict)):

@@ -24,6 +24,7 @@ from lamina.layers.dropout import Dropout
 from lamina.layers.embedding import Embedding
 from lamina.layers.layer import Layer, _serialize
 from lamina.layers.normalization import LayerNormalization
+from lamina.layers.symbolic import SymbolicTensor
 
 
 class TransformerEncoder(Layer):
@@ -340,7 +341,7 @@ class TokenAndPositionEmbedding(Layer):
         )
 
     def __call__(self, inputs, *args, **kwargs):
-        if not isinstance(inputs, Tensor):  # ids stay integers (see Embedding.__call__)
+        if not isinstance(inputs, (Tensor, SymbolicTensor)):  # ids stay integers (as Embedding)
             inputs = Tensor(xp.asarray(inputs))
         return super().__call__(inputs, *args, **kwargs)
 

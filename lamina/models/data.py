@@ -81,8 +81,24 @@ def batch_slices(n: int, batch_size: int, shuffle: bool):
     return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
 
 
-def take(array, index):
-    return None if array is None else array[index]
+def take(data, index):
+    """Rows ``index`` of an array, or of each array in a list or dict (None stays None)."""
+    if data is None:
+        return None
+    if isinstance(data, list):
+        return [a[index] for a in data]
+    if isinstance(data, dict):
+        return {k: a[index] for k, a in data.items()}
+    return data[index]
+
+
+def num_samples(data) -> int:
+    """The batch length of an array or of the first array in a list or dict."""
+    if isinstance(data, list):
+        return len(data[0])
+    if isinstance(data, dict):
+        return len(next(iter(data.values())))
+    return len(data)
 
 
 def is_dataset(data) -> bool:
@@ -103,12 +119,12 @@ class ArrayBatches:
         self.batch_size, self.shuffle = batch_size, shuffle
 
     def steps(self, limit=None):
-        steps = -(-len(self.x) // self.batch_size)
+        steps = -(-num_samples(self.x) // self.batch_size)
         return steps if limit is None else min(steps, int(limit))
 
     def epoch(self, steps=None):
-        for index in batch_slices(len(self.x), self.batch_size, self.shuffle)[:steps]:
-            yield self.x[index], take(self.y, index), take(self.sample_weight, index)
+        for index in batch_slices(num_samples(self.x), self.batch_size, self.shuffle)[:steps]:
+            yield take(self.x, index), take(self.y, index), take(self.sample_weight, index)
 
 
 class DatasetBatches:

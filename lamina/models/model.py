@@ -37,11 +37,18 @@ class Model(Layer):
     """Base class of trainable models. Subclass it and define ``call`` (and layers in
     ``__init__``), or use ``Sequential``."""
 
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from lamina.models.functional import Functional  # Model(inputs, outputs)
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
             raise TypeError(
-                "functional Model(inputs, outputs) is not available yet; "
-                "use Sequential, or subclass Model and define call()"
+                f"{type(self).__name__}.__init__ got inputs/outputs: build a functional model "
+                "with Model(inputs, outputs), or define call() in a Model subclass"
             )
         super().__init__(**kwargs)
         self.compiled = False
@@ -69,8 +76,32 @@ class Model(Layer):
             raise ValueError("compile() needs a loss, e.g. loss='mse' or 'binary_crossentropy'")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-        self._loss_fn = losses.get(loss)
-        self._metric_ids = list(metrics or []) + list(weighted_metrics or [])
+        names = getattr(self, "output_names", None) or []
+        self._multi_output = len(names) > 1
+        metric_ids = list(metrics or []) if not isinstance(metrics, dict) else metrics
+        if self._multi_output:
+            self._output_losses = _per_output(loss, names, "loss")
+            self._output_losses = [
+                None if l is None else losses.get(l) for l in self._output_losses
+            ]
+            weights = _per_output(
+                1.0 if loss_weights is None else loss_weights, names, "loss_weights"
+            )
+            self._loss_weights = [1.0 if w is None else float(w) for w in weights]
+            self._output_metric_ids = _per_output_metrics(metric_ids, names)
+            self._loss_fn = None
+        else:
+            if isinstance(loss, dict):
+                loss = next(iter(loss.values()))
+            elif isinstance(loss, (list, tuple)):
+                loss = loss[0]
+            self._loss_fn = losses.get(loss)
+            self.loss = loss
+        self._metric_ids = (
+            list(metric_ids) + list(weighted_metrics or [])
+            if not isinstance(metric_ids, dict)
+            else []
+        )
         self._compile_config = {
             "optimizer": optimizer if isinstance(optimizer, str) else None,
             "loss": loss if isinstance(loss, str) else None,
@@ -89,11 +120,26 @@ class Model(Layer):
     def _build_metrics(self, output_shape):
         from lamina import metrics
 
-        if self._metrics is None:
-            self._loss_tracker = metrics.Mean(name="loss")
+        if self._metrics is not None:
+            return
+        self._loss_tracker = metrics.Mean(name="loss")
+        if not getattr(self, "_multi_output", False):
             self._metrics = [
                 metrics.get(m, loss=self.loss, output_shape=output_shape) for m in self._metric_ids
             ]
+            return
+        # several outputs: a loss tracker per output, then each output's metrics, named after it
+        self._metrics, self._metric_outputs = [], []
+        for i, (name, fn) in enumerate(zip(self.output_names, self._output_losses)):
+            if fn is not None and len(self.output_names) > 1:
+                self._metrics.append(metrics.Mean(name=f"{name}_loss"))
+                self._metric_outputs.append(("loss", i))
+        for i, (name, ids) in enumerate(zip(self.output_names, self._output_metric_ids)):
+            for m in ids:
+                metric = metrics.get(m, loss=self._output_losses[i], output_shape=output_shape[i])
+                metric.name = f"{name}_{metric.name}"
+                self._metrics.append(metric)
+                self._metric_outputs.append(("metric", i))
 
     @property
     def metrics(self) -> list:
@@ -115,8 +161,22 @@ class Model(Layer):
 
     # ----- one step -----
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
-        """The compiled loss plus every regularization penalty (as Keras reports it)."""
-        loss = self._loss_fn(y, y_pred, sample_weight=sample_weight)
+        """The compiled loss plus every regularization penalty (as Keras reports it); with
+        several outputs, the ``loss_weights``-weighted sum of each output's loss."""
+        if getattr(self, "_multi_output", False):
+            ys = y if isinstance(y, (list, tuple)) else [y]
+            loss, self._output_loss_values = None, []
+            for fn, weight, target, pred in zip(
+                self._output_losses, self._loss_weights, ys, y_pred
+            ):
+                if fn is None:
+                    self._output_loss_values.append(None)
+                    continue
+                value = fn(target, pred, sample_weight=sample_weight)
+                self._output_loss_values.append(value)
+                loss = value * weight if loss is None else loss + value * weight
+        else:
+            loss = self._loss_fn(y, y_pred, sample_weight=sample_weight)
         for penalty in self.losses:
             loss = loss + penalty
         return loss
@@ -149,30 +209,73 @@ class Model(Layer):
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None, loss=None):
         """Update the loss tracker and metrics with one batch; return their running values."""
-        self._build_metrics(y_pred.shape)
+        multi = getattr(self, "_multi_output", False)
+        self._build_metrics([p.shape for p in y_pred] if multi else y_pred.shape)
+        batch = (y_pred[0] if multi else y_pred).shape[0]
         if loss is not None:
-            self._loss_tracker.update_state(loss.item(), sample_weight=y_pred.shape[0])
-        pred = y_pred.data
-        for m in self._metrics:
-            m.update_state(y, pred, sample_weight=sample_weight)
+            self._loss_tracker.update_state(loss.item(), sample_weight=batch)
+        if not multi:
+            pred = y_pred.data
+            for m in self._metrics:
+                m.update_state(y, pred, sample_weight=sample_weight)
+            return self._metric_logs()
+        for m, (kind, i) in zip(self._metrics, self._metric_outputs):
+            if kind == "loss":
+                value = getattr(self, "_output_loss_values", [None] * (i + 1))[i]
+                if value is not None:
+                    m.update_state(value.item(), sample_weight=batch)
+            else:
+                m.update_state(y[i], y_pred[i].data, sample_weight=sample_weight)
         return self._metric_logs()
 
     # ----- data validation -----
     def _prepare(self, x, y, sample_weight, what):
-        x = data_utils.as_array(x, "x", backend.floatx())
-        data_utils.check_finite(x, "x")
+        x = self._prepare_inputs(x)
         if y is not None:
-            y = data_utils.as_array(y, "y")
-            if y.dtype.kind == "f" and y.dtype != backend.floatx():
-                y = y.astype(backend.floatx())
-            data_utils.check_finite(y, "y")
+            y = self._prepare_targets(y)
         if sample_weight is not None:
             sample_weight = data_utils.as_array(sample_weight, "sample_weight", backend.floatx())
-        data_utils.check_lengths(x=x, y=y, sample_weight=sample_weight)
-        if len(x) == 0:
+        data_utils.check_lengths(**_named("x", x), **_named("y", y), sample_weight=sample_weight)
+        if data_utils.num_samples(x) == 0:
             raise ValueError(f"{what}() got no samples (x has length 0)")
-        self._check_input_features(x)
         return x, y, sample_weight
+
+    def _prepare_inputs(self, x):
+        """x as a validated array, or a list of arrays for a model with several inputs."""
+        names = getattr(self, "input_names", None)
+        if isinstance(x, dict) and names:
+            x = [x[n] if n in x else _missing("input", n, x) for n in names]
+        if names and len(names) > 1 and isinstance(x, (list, tuple)):
+            x = [data_utils.as_array(a, f"x[{i}]", backend.floatx()) for i, a in enumerate(x)]
+            for i, a in enumerate(x):
+                data_utils.check_finite(a, f"x[{i}]")
+            return x
+        x = data_utils.as_array(x, "x", backend.floatx())
+        data_utils.check_finite(x, "x")
+        self._check_input_features(x)
+        return x
+
+    def _prepare_targets(self, y):
+        """y as an array, or a list of arrays (one per output) for several outputs."""
+        names = getattr(self, "output_names", None)
+        if names and len(names) > 1:
+            if isinstance(y, dict):
+                y = [y[n] if n in y else _missing("target", n, y) for n in names]
+            if not isinstance(y, (list, tuple)) or len(y) != len(names):
+                raise ValueError(
+                    f"{self.name} has {len(names)} outputs {names}: give y as a list or a dict "
+                    "of that many target arrays"
+                )
+            return [self._prepare_targets_array(a, f"y[{i}]") for i, a in enumerate(y)]
+        return self._prepare_targets_array(y, "y")
+
+    @staticmethod
+    def _prepare_targets_array(y, what):
+        y = data_utils.as_array(y, what)
+        if y.dtype.kind == "f" and y.dtype != backend.floatx():
+            y = y.astype(backend.floatx())
+        data_utils.check_finite(y, what)
+        return y
 
     def _batch_preparer(self, what, class_weight=None):
         """Validation for the batches of a dataset; the first one also checks the targets."""
@@ -182,8 +285,7 @@ class Model(Layer):
             if y is None and what != "predict":
                 raise ValueError(f"{what}() needs a dataset that yields (x, y) batches")
             if what == "predict":
-                x = data_utils.as_array(x, "x", backend.floatx())
-                return x, None, None
+                return self._prepare_inputs(x), None, None
             x, y, sample_weight = self._prepare(x, y, sample_weight, what)
             if first[0] and what == "fit":
                 self._check_targets(x, y)
@@ -213,7 +315,11 @@ class Model(Layer):
     def _check_targets(self, x, y):
         """Labels that cannot fit the loss: a clear error before any training."""
         with no_grad():
-            out_shape = self(x[:1], training=False).shape
+            out = self(data_utils.take(x, slice(0, 1)), training=False)
+        if isinstance(out, (list, tuple)):  # several outputs: the losses check their targets
+            self._build_metrics([o.shape for o in out])
+            return
+        out_shape = out.shape
         self._build_metrics(out_shape)
         name = getattr(self._loss_fn, "name", "") or getattr(self._loss_fn, "__name__", "")
         name = str(name).lower()
@@ -278,15 +384,14 @@ class Model(Layer):
                 raise ValueError("fit() needs targets y")
             x, y, sample_weight = self._prepare(x, y, sample_weight, "fit")
             if validation_split:
-                n_val = int(len(x) * validation_split)
+                n = data_utils.num_samples(x)
+                n_val = int(n * validation_split)
                 if n_val == 0:
-                    raise ValueError(
-                        f"validation_split={validation_split} of {len(x)} samples is 0"
-                    )
-                cut = len(x) - n_val
-                val = (x[cut:], y[cut:], None if sample_weight is None else sample_weight[cut:])
-                x, y = x[:cut], y[:cut]
-                sample_weight = None if sample_weight is None else sample_weight[:cut]
+                    raise ValueError(f"validation_split={validation_split} of {n} samples is 0")
+                head, tail = slice(0, n - n_val), slice(n - n_val, None)
+                take = data_utils.take
+                val = (take(x, tail), take(y, tail), take(sample_weight, tail))
+                x, y, sample_weight = take(x, head), take(y, head), take(sample_weight, head)
             sample_weight = data_utils.apply_class_weight(y, sample_weight, class_weight)
             self._check_targets(x, y)
             train = data_utils.ArrayBatches(x, y, sample_weight, batch_size, shuffle)
@@ -391,19 +496,23 @@ class Model(Layer):
         if data_utils.is_dataset(x):
             batches = data_utils.DatasetBatches(x, self._batch_preparer("predict"))
         else:
-            x = data_utils.as_array(x, "x", backend.floatx())
-            self._check_input_features(x)
+            x = self._prepare_inputs(x)
             batches = data_utils.ArrayBatches(x, None, None, batch_size, shuffle=False)
         outputs = []
         for batch in batches.epoch(steps):
-            outputs.append(self.predict_step(batch[:1]).data)
+            out = self.predict_step(batch[:1])
+            outputs.append([o.data for o in out] if isinstance(out, (list, tuple)) else out.data)
         if not outputs:
             raise ValueError("predict() got no samples (x has length 0)")
+        if isinstance(outputs[0], list):  # several outputs: one array each
+            return [backend.to_numpy(xp.concatenate(parts, axis=0)) for parts in zip(*outputs)]
         return backend.to_numpy(xp.concatenate(outputs, axis=0))
 
     def predict_on_batch(self, x):
-        x = data_utils.as_array(x, "x", backend.floatx())
-        return backend.to_numpy(self.predict_step((x,)).data)
+        out = self.predict_step((self._prepare_inputs(x),))
+        if isinstance(out, (list, tuple)):
+            return [backend.to_numpy(o.data) for o in out]
+        return backend.to_numpy(out.data)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimization step on exactly this batch; returns loss (and metrics)."""
@@ -472,6 +581,44 @@ def unpack(data):
     if len(data) == 3:
         return data
     raise ValueError(f"data must be (x,), (x, y) or (x, y, sample_weight), got {len(data)} items")
+
+
+def _per_output(spec, names, what):
+    """A loss (or weight) spec as one entry per output: a dict by output name, a list in output
+    order, or one value for every output."""
+    if isinstance(spec, dict):
+        unknown = sorted(set(spec) - set(names))
+        if unknown:
+            raise ValueError(f"{what} names unknown outputs {unknown}; outputs are {names}")
+        return [spec.get(n) for n in names]
+    if isinstance(spec, (list, tuple)):
+        if len(spec) != len(names):
+            raise ValueError(f"{what} has {len(spec)} entries for {len(names)} outputs {names}")
+        return list(spec)
+    return [spec] * len(names)
+
+
+def _per_output_metrics(spec, names):
+    """Metrics per output: a dict by output name, a list of lists, or one list for all."""
+    if isinstance(spec, dict):
+        per_output = _per_output(spec, names, "metrics")
+        return [list(v) if isinstance(v, (list, tuple)) else [] if v is None else [v]
+                for v in per_output]  # fmt: skip
+    spec = list(spec or [])
+    if len(spec) == len(names) and all(isinstance(m, (list, tuple)) or m is None for m in spec):
+        return [list(m or []) for m in spec]
+    return [list(spec) for _ in names]
+
+
+def _named(prefix, data):
+    """Arrays of ``data`` by name for check_lengths: ``x``, or ``x[0]``, ``x[1]``..."""
+    if isinstance(data, list):
+        return {f"{prefix}[{i}]": a for i, a in enumerate(data)}
+    return {prefix: data}
+
+
+def _missing(what, name, given):
+    raise ValueError(f"no {what} named {name!r}; got {sorted(given)}")
 
 
 def _check_batch_size(batch_size):

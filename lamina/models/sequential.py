@@ -68,7 +68,7 @@ class Sequential(Model):
         with no_grad():
             for layer in self._stack:
                 x = layer(x, training=False)
-                layer._output_shape = (None, *_shape_of(x)[1:])
+                layer._summary_shape = (None, *_shape_of(x)[1:])
         self._build_input_shape = (None, *input_shape[1:])
         self.built = True
 

@@ -112,9 +112,10 @@ class _Gates:
         for start, end, name in self.runs:
             _activate(name, z[start:end], z[start:end])
 
-    def derivative(self, y):
-        """The derivative of every gate from its output, as a new C-ordered array."""
-        d = xp.empty(y.shape, y.dtype)
+    def derivative(self, y, out=None):
+        """The derivative of every gate from its output, into ``out`` or a new C-ordered
+        array."""
+        d = xp.empty(y.shape, y.dtype) if out is None else out
         for start, end, name in self.runs:
             ys, ds = y[start:end], d[start:end]
             if name in ("sigmoid", "tanh"):  # y - y^2 and 1 - y^2, in place
@@ -252,6 +253,25 @@ def _rnn_backward(ctx, g_seq, g_h):
 
 
 # ----- LSTM, Keras gate order i, f, g, o -----
+# The LSTM runs feature-major: each step's state is (U, B) and its gates one (4U, B) block, so
+# one GEMM per step makes every gate and each gate is a contiguous (U, B) slab for the
+# elementwise work. Internally the gates are ordered o, i, f, g: the three recurrent ones first.
+_LSTM_ORDER = [3, 0, 1, 2]  # internal gate k is Keras's gate _LSTM_ORDER[k]
+_LSTM_KERAS = [1, 2, 3, 0]  # and Keras's gate k is internal gate _LSTM_KERAS[k]
+
+
+def _lstm_matrix(kernel, recurrent_kernel, bias, dtype):
+    """M = [U^T | W^T | b] (4, U, U + F + 1), gates in the internal order: a step's gates are
+    M [h_{t-1}; x_t; 1], one GEMM that also adds the input projection and the bias."""
+    (F, G), U = kernel.shape, recurrent_kernel.shape[0]
+    M = xp.zeros((4, U, U + F + 1), dtype)
+    M[:, :, :U] = recurrent_kernel.reshape(U, 4, U)[:, _LSTM_ORDER].transpose(1, 2, 0)
+    M[:, :, U:-1] = kernel.reshape(F, 4, U)[:, _LSTM_ORDER].transpose(1, 2, 0)
+    if bias is not None:
+        M[:, :, -1] = bias.reshape(4, U)[_LSTM_ORDER]
+    return M.reshape(G, -1)
+
+
 def _lstm_forward(
     ctx,
     xs,
@@ -265,69 +285,106 @@ def _lstm_forward(
     mask=None,
     recurrent_mask=None,
 ):
-    H = _setup(ctx, xs, h0, kernel, recurrent_kernel, mask, recurrent_mask)
-    act, rec_act = activation, recurrent_activation
-    ctx.act = act
-    ctx.gates = gates = _Gates([rec_act, rec_act, act, rec_act], ctx.dtype, (4, ctx.B, ctx.U))
-    A, R4 = _gate_inputs(ctx, 4, kernel, recurrent_kernel, bias, gates.pre)
-    ctx.A = A.transpose(1, 0, 2, 3)  # pre-activations made gates step by step; gate-major view
-    i_, f_, g_, o_ = ctx.A
-    ctx.C = C = xp.empty_like(H)
-    C[0] = 0 if c0 is None else c0
-    ctx.AC = AC = xp.empty_like(H[1:])  # act(c_t)
-    hr, ig, hm = xp.empty_like(A[0]), xp.empty_like(H[0]), xp.empty_like(H[0])
-    matmul, multiply, rm, keep = xp.matmul, xp.multiply, ctx.rmask, ctx.keep
-    for t in range(ctx.T):
-        z = A[t]
-        z += matmul(H[t] if rm is None else multiply(H[t], rm, out=hm), R4, out=hr)
-        gates(z)
-        c = multiply(f_[t], C[t], out=C[t + 1])
-        c += multiply(i_[t], g_[t], out=ig)
-        _activate(act, c, AC[t])
-        multiply(o_[t], AC[t], out=H[t + 1])
+    """Run the LSTM over time-major ``xs`` (T, B, F); return the states h and c, feature-major
+    (T + 1, U, B) with the initial ones first."""
+    T, B, F = xs.shape
+    ctx.T, ctx.B, ctx.U = T, B, U = T, B, recurrent_kernel.shape[0]
+    x_dtype = xs.dtype if xs.dtype.kind == "f" else kernel.dtype
+    ctx.dtype = dtype = xp.result_type(x_dtype, kernel.dtype, recurrent_kernel.dtype)
+    ctx.mask = mask  # (T, B, 1) bool, time-major, or None
+    keep = ctx.keep = None if mask is None else (~mask).transpose(0, 2, 1)  # (T, 1, B)
+    rm = None
+    if recurrent_mask is not None:
+        rm = xp.ascontiguousarray(xp.broadcast_to(xp.asarray(recurrent_mask, dtype), (B, U)).T)
+    ctx.rmask, ctx.act = rm, activation
+    rec = recurrent_activation
+    ctx.gates = gates = _Gates([rec, rec, rec, activation], dtype, (4, U, B))
+    ctx.M = M = _lstm_matrix(kernel, recurrent_kernel, bias, dtype)
+    if gates.pre is not None:  # fold sigmoid's x/2 into the weights
+        M = M * xp.repeat(gates.pre, U)[:, None]
+    # [h_{t-1} as the GEMM sees it (times recurrent_mask); x_t; 1] for every step
+    ctx.XH = XH = xp.empty((T + 1, U + F + 1, B), dtype)
+    XH[:T, U:-1] = xs.transpose(0, 2, 1)
+    XH[:, -1] = 1
+    H = XH[:, :U] if rm is None else xp.empty((T + 1, U, B), dtype)
+    H[0] = 0 if h0 is None else h0.T
+    if rm is not None:
+        xp.multiply(H[0], rm, out=XH[0, :U])
+    ctx.C = C = xp.empty((T + 1, U, B), dtype)
+    C[0] = 0 if c0 is None else c0.T
+    ctx.Z = Z = xp.empty((T, 4, U, B), dtype)  # the gates o, i, f, g
+    ctx.AC = AC = xp.empty((T, U, B), dtype)  # act(c_t)
+    Zt, ig = Z.reshape(T, 4 * U, B), xp.empty((U, B), dtype)
+    matmul, multiply, copyto, tanh = xp.matmul, xp.multiply, xp.copyto, xp.tanh
+    for t in range(T):
+        matmul(M, XH[t], out=Zt[t])
+        gates(Z[t])
+        o, i, f, g = Z[t]
+        c = multiply(f, C[t], out=C[t + 1])
+        c += multiply(i, g, out=ig)
+        if activation == "tanh":
+            tanh(c, out=AC[t])
+        else:
+            _activate(activation, c, AC[t])
+        h = multiply(o, AC[t], out=H[t + 1])
         if keep is not None:
-            xp.copyto(c, C[t], where=keep[t])
-            xp.copyto(H[t + 1], H[t], where=keep[t])
+            copyto(c, C[t], where=keep[t])
+            copyto(h, H[t], where=keep[t])
+        if rm is not None:
+            multiply(h, rm, out=XH[t + 1, :U])
     return H, C
 
 
-def _lstm_backward(ctx, g_seq, g_h, g_c):
-    """As ``_rnn_backward``, plus the gradient of the final cell state; also returns dc0."""
-    i_, f_, g_, o_ = ctx.A
+def _lstm_backward(ctx, G, g_h, g_c):
+    """Gradients (dx time-major, dh0, dc0, dkernel, drecurrent_kernel, dbias) from the
+    gradient of the h sequence G, feature-major (T, U, B), and of the final h and c, (B, U)."""
+    T, U, B = ctx.T, ctx.U, ctx.B
+    o, i, f, g = ctx.Z.transpose(1, 0, 2, 3)
     # Each gate's gradient is dc or dh times a factor known before the loop:
-    # dz_i = dc g i',  dz_f = dc c_{t-1} f',  dz_g = dc i g',  dz_o = dh act(c) o'
-    D = ctx.gates.derivative(ctx.A)
-    D[0] *= g_
-    D[1] *= ctx.C[:-1]
-    D[2] *= i_
-    D[3] *= ctx.AC
-    P = _derivative(ctx.act, ctx.AC)  # dc_t += dh_t o act'(c_t)
-    P *= o_
-    forget = f_  # dc_{t-1} = dc_t f (1 where the state is carried)
+    # dz_i = dc g i',  dz_f = dc c_{t-1} f',  dz_g = dc i g',  dz_o = dh act(c) o',
+    # and dc_t += dh_t P with P = o act'(c_t), dc_{t-1} = dc_t f (1 where the state is carried).
+    E = xp.empty((T, 6, U, B), ctx.dtype)  # per step: P, dz_o, dz_i, dz_f, dz_g, forget
+    P, Fo, Fi, Ff, Fg, forget = E.transpose(1, 0, 2, 3)
+    ctx.gates.derivative(ctx.Z.transpose(1, 0, 2, 3), out=E[:, 1:5].transpose(1, 0, 2, 3))
+    Fo *= ctx.AC
+    Fi *= g
+    Ff *= ctx.C[:-1]
+    Fg *= i
+    P[...] = _derivative(ctx.act, ctx.AC)
+    P *= o
+    forget[...] = f
     if ctx.mask is not None:
-        D *= ctx.mask
-        P *= ctx.mask
-        forget = xp.where(ctx.mask, f_, 1)
-    D3, rm, keep = D[:3], ctx.rmask, ctx.keep
-    R4T = xp.ascontiguousarray(ctx.R4.transpose(0, 2, 1))  # contiguous: a faster GEMM
-    dh_rec = _init_grad(g_h, (ctx.B, ctx.U), ctx.dtype)
-    dc = _init_grad(g_c, (ctx.B, ctx.U), ctx.dtype)
-    dh, tmp, hr = xp.empty_like(dh_rec), xp.empty_like(dh_rec), xp.empty_like(D[:, 0])
-    matmul, multiply = xp.matmul, xp.multiply
-    for t in range(ctx.T - 1, -1, -1):
-        xp.add(dh_rec, g_seq[t], out=dh)
-        dc += multiply(dh, P[t], out=tmp)
-        multiply(dc, D3[:, t], out=D3[:, t])
-        multiply(dh, D[3, t], out=D[3, t])
-        dc *= forget[t]
-        xp.add.reduce(matmul(D[:, t], R4T, out=hr), axis=0, out=dh_rec)
+        E[:, :5] *= ctx.mask.transpose(0, 2, 1)[:, None]
+        xp.copyto(forget, 1, where=ctx.keep)
+    Ez = E.reshape(T, 6 * U, B)[:, U : 5 * U]  # dz per step, one (4U, B) block
+    R = xp.ascontiguousarray(ctx.M[:, :U].T)  # contiguous: a faster GEMM
+    rm, keep = ctx.rmask, ctx.keep
+    dh_rec = xp.zeros((U, B), ctx.dtype) if g_h is None else xp.array(g_h.T, ctx.dtype)
+    carry = xp.zeros((U, B), ctx.dtype) if g_c is None else xp.array(g_c.T, ctx.dtype)
+    dh, dc = xp.empty_like(dh_rec), xp.empty_like(dh_rec)
+    matmul, multiply, add = xp.matmul, xp.multiply, xp.add
+    for t in range(T - 1, -1, -1):
+        add(dh_rec, G[t], out=dh)
+        multiply(Fo[t], dh, out=Fo[t])
+        add(carry, multiply(P[t], dh, out=dc), out=dc)
+        multiply(Fi[t], dc, out=Fi[t])
+        multiply(Ff[t], dc, out=Ff[t])
+        multiply(Fg[t], dc, out=Fg[t])
+        multiply(forget[t], dc, out=carry)
+        matmul(R, Ez[t], out=dh_rec)
         if rm is not None:
             dh_rec *= rm
         if keep is not None:
             xp.copyto(dh_rec, dh, where=keep[t])
-    dx, dW, db = _input_grads(ctx, D)
-    dR = _recurrent_grads(ctx, D)
-    return dx, dh_rec, dc, dW, dR, db
+    # one GEMM each over every step and sample: dM = dz [h; x; 1]^T and dx = W dz
+    K = ctx.XH.shape[1]
+    dZ = xp.ascontiguousarray(Ez.transpose(1, 0, 2)).reshape(4 * U, T * B)
+    XH = xp.ascontiguousarray(ctx.XH[:T].transpose(1, 0, 2)).reshape(K, T * B)
+    dM = (dZ @ XH.T).reshape(4, U, K)[_LSTM_KERAS]  # Keras's gate order
+    dx = (ctx.M[:, U:-1].T @ dZ).reshape(-1, T, B).transpose(1, 2, 0)
+    dR = dM[:, :, :U].transpose(2, 0, 1).reshape(U, 4 * U)
+    dW = dM[:, :, U:-1].transpose(2, 0, 1).reshape(-1, 4 * U)
+    return dx, dh_rec.T, carry.T, dW, dR, dM[:, :, -1].reshape(-1)
 
 
 # ----- GRU, Keras gate order z, r, h -----
@@ -465,19 +522,18 @@ def _batch_major(dx):
     return dx.transpose(1, 0, 2)
 
 
-def _sequence_output(ctx, H, zero_output, extra=()):
-    """(B, T + 1 + len(extra), U): the outputs at every step, then the final h and ``extra``
-    (the final c of an LSTM). Outputs are the states, or 0 at masked steps with
+def _sequence_output(ctx, states, finals, zero_output):
+    """(B, T + len(finals), U): the outputs at every step, then the final states (h, and c for
+    an LSTM), from ``states`` (B, T, U). Outputs are the states, or 0 at masked steps with
     ``zero_output``."""
     T = ctx.T
     ctx.zero_output = zero_output and ctx.mask is not None
-    out = xp.empty((ctx.B, T + 1 + len(extra), ctx.U), ctx.dtype)
-    states = _batch_major(H[1:])
+    out = xp.empty((ctx.B, T + len(finals), ctx.U), ctx.dtype)
     if ctx.zero_output:
         xp.multiply(states, _batch_major(ctx.mask), out=out[:, :T])
     else:
         out[:, :T] = states
-    for k, final in enumerate((H[T], *extra)):
+    for k, final in enumerate(finals):
         out[:, T + k] = final
     return out
 
@@ -496,7 +552,7 @@ class SimpleRNNSequence(Function):
 
     def forward(self, x, h0, kernel, recurrent_kernel, bias=None, zero_output=False, **config):
         H = _rnn_forward(self, _time_major(x), h0, kernel, recurrent_kernel, bias, **config)
-        return _sequence_output(self, H, zero_output)
+        return _sequence_output(self, _batch_major(H[1:]), (H[-1],), zero_output)
 
     def backward(self, grad):
         g_seq, (g_h,) = _sequence_grads(self, grad)
@@ -508,13 +564,15 @@ class LSTMSequence(Function):
     """``lstm`` as one node; output (B, T + 2, U): h_1..h_T, then the final h and c."""
 
     def forward(self, x, h0, c0, kernel, recurrent_kernel, bias=None, zero_output=False, **config):
-        xs = _time_major(x)
+        xs = x.transpose(1, 0, 2)
         H, C = _lstm_forward(self, xs, h0, c0, kernel, recurrent_kernel, bias, **config)
-        return _sequence_output(self, H, zero_output, extra=(C[-1],))
+        states = H[1:].transpose(2, 0, 1)
+        return _sequence_output(self, states, (H[-1].T, C[-1].T), zero_output)
 
     def backward(self, grad):
         g_seq, (g_h, g_c) = _sequence_grads(self, grad)
-        dx, dh0, dc0, dW, dR, db = _lstm_backward(self, g_seq, g_h, g_c)
+        G = xp.ascontiguousarray(g_seq.transpose(0, 2, 1), dtype=self.dtype)
+        dx, dh0, dc0, dW, dR, db = _lstm_backward(self, G, g_h, g_c)
         return _batch_major(dx), dh0, dc0, dW, dR, db
 
 
@@ -523,7 +581,7 @@ class GRUSequence(Function):
 
     def forward(self, x, h0, kernel, recurrent_kernel, bias=None, zero_output=False, **config):
         H = _gru_forward(self, _time_major(x), h0, kernel, recurrent_kernel, bias, **config)
-        return _sequence_output(self, H, zero_output)
+        return _sequence_output(self, _batch_major(H[1:]), (H[-1],), zero_output)
 
     def backward(self, grad):
         g_seq, (g_h,) = _sequence_grads(self, grad)
@@ -547,11 +605,12 @@ class LSTMStep(Function):
 
     def forward(self, x, h, c, kernel, recurrent_kernel, bias=None, **config):
         H, C = _lstm_forward(self, x[None], h, c, kernel, recurrent_kernel, bias, **config)
-        return xp.concatenate([H[1], C[1]], axis=1)
+        return xp.concatenate([H[1].T, C[1].T], axis=1)
 
     def backward(self, grad):
         U = self.U
-        dx, dh, dc, dW, dR, db = _lstm_backward(self, grad[None, :, :U], None, grad[:, U:])
+        G = xp.ascontiguousarray(grad[:, :U].T, dtype=self.dtype)[None]
+        dx, dh, dc, dW, dR, db = _lstm_backward(self, G, None, grad[:, U:])
         return dx[0], dh, dc, dW, dR, db
 
 

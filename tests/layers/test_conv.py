@@ -68,7 +68,7 @@ def test_mnist_cnn_parameter_count():
         ]
     )
     assert model.count_params() == 241_546
-    assert [layer._output_shape for layer in model.layers[:5]] == [
+    assert [layer._summary_shape for layer in model.layers[:5]] == [
         (None, 26, 26, 32), (None, 13, 13, 32), (None, 11, 11, 64), (None, 5, 5, 64),
         (None, 3, 3, 128),
     ]  # fmt: skip
