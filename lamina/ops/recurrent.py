@@ -7,7 +7,8 @@ with one ``h @ recurrent_kernel`` per step and keeps the gate activations; the b
 loops back once, collecting every step's gate gradients, and finishes with one batched GEMM
 each for ``x``, ``kernel`` and ``recurrent_kernel``. Internally the gates are stored one
 contiguous ``(batch, units)`` block per gate and step, so the elementwise work runs on
-contiguous memory.
+contiguous memory; the LSTM instead runs feature-major (see its section), which lets one GEMM
+per step make all four gates and still keeps each gate contiguous.
 
 >>> import numpy as np, lamina
 >>> from lamina.ops.recurrent import lstm
@@ -84,10 +85,10 @@ class _Gates:
 
     When each is tanh or sigmoid, sigmoid(x) = 0.5 tanh(x/2) + 0.5 makes them one tanh over all
     the gates: the x/2 is folded into the weights once per call (``pre``, exact: a power of
-    two), the rest is one affine map.
+    two), the rest is one affine map of the sigmoid gates.
     """
 
-    def __init__(self, names, dtype, shape):
+    def __init__(self, names, dtype):
         self.runs = []  # (first gate, end gate, name), neighbours with one name merged
         for k, name in enumerate(names):
             if self.runs and self.runs[-1][2] == name:
@@ -98,16 +99,17 @@ class _Gates:
         self.pre = None  # (G,): 0.5 for a sigmoid gate, 1 for a tanh gate
         if self.fused and "sigmoid" in names:
             self.pre = xp.asarray([0.5 if n == "sigmoid" else 1.0 for n in names], dtype=dtype)
-            # full (G, B, U) arrays: broadcasting a (G, 1, 1) one costs more than the tanh
-            self.scale = xp.ascontiguousarray(xp.broadcast_to(self.pre.reshape(-1, 1, 1), shape))
-            self.offset = 1 - self.scale
+            self.sigmoids = [(start, end) for start, end, name in self.runs if name == "sigmoid"]
+            self.half = xp.asarray(0.5, dtype)  # 0-d: cheaper in a ufunc than a Python float
 
     def __call__(self, z):
         if self.fused:
             xp.tanh(z, out=z)
             if self.pre is not None:
-                z *= self.scale
-                z += self.offset
+                for start, end in self.sigmoids:
+                    zs = z[start:end]
+                    xp.multiply(zs, self.half, out=zs)
+                    xp.add(zs, self.half, out=zs)
             return
         for start, end, name in self.runs:
             _activate(name, z[start:end], z[start:end])
@@ -208,6 +210,10 @@ def _masked_h(ctx):
     return h.reshape(ctx.T * ctx.B, -1)
 
 
+def _needs_grad(node, i):
+    return isinstance(node.inputs[i], Tensor) and node.inputs[i].requires_grad
+
+
 def _init_grad(g, shape, dtype):
     return xp.zeros(shape, dtype) if g is None else xp.array(g, dtype=dtype)
 
@@ -217,7 +223,7 @@ def _rnn_forward(
     ctx, xs, h0, kernel, recurrent_kernel, bias, activation="tanh", mask=None, recurrent_mask=None
 ):
     H = _setup(ctx, xs, h0, kernel, recurrent_kernel, mask, recurrent_mask)
-    ctx.gates = gates = _Gates([activation], ctx.dtype, (1, ctx.B, ctx.U))
+    ctx.gates = gates = _Gates([activation], ctx.dtype)
     # the states H[1:] start as the input projections and are completed in place step by step
     _, R4 = _gate_inputs(ctx, 1, kernel, recurrent_kernel, bias, gates.pre, out=H[1:, None])
     R, rm, keep = R4[0], ctx.rmask, ctx.keep
@@ -261,15 +267,12 @@ _LSTM_KERAS = [1, 2, 3, 0]  # and Keras's gate k is internal gate _LSTM_KERAS[k]
 
 
 def _lstm_matrix(kernel, recurrent_kernel, bias, dtype):
-    """M = [U^T | W^T | b] (4, U, U + F + 1), gates in the internal order: a step's gates are
+    """M = [U^T | W^T | b] (4U, U + F + 1), gates in the internal order: a step's gates are
     M [h_{t-1}; x_t; 1], one GEMM that also adds the input projection and the bias."""
-    (F, G), U = kernel.shape, recurrent_kernel.shape[0]
-    M = xp.zeros((4, U, U + F + 1), dtype)
-    M[:, :, :U] = recurrent_kernel.reshape(U, 4, U)[:, _LSTM_ORDER].transpose(1, 2, 0)
-    M[:, :, U:-1] = kernel.reshape(F, 4, U)[:, _LSTM_ORDER].transpose(1, 2, 0)
-    if bias is not None:
-        M[:, :, -1] = bias.reshape(4, U)[_LSTM_ORDER]
-    return M.reshape(G, -1)
+    U = recurrent_kernel.shape[0]
+    b = xp.zeros((1, 4 * U), dtype) if bias is None else bias.reshape(1, -1)
+    M = xp.concatenate([recurrent_kernel, kernel, b], axis=0, dtype=dtype)  # (K, 4U)
+    return xp.ascontiguousarray(M.reshape(-1, 4, U)[:, _LSTM_ORDER].transpose(1, 2, 0))
 
 
 def _lstm_forward(
@@ -296,32 +299,31 @@ def _lstm_forward(
     rm = None
     if recurrent_mask is not None:
         rm = xp.ascontiguousarray(xp.broadcast_to(xp.asarray(recurrent_mask, dtype), (B, U)).T)
-    ctx.rmask, ctx.act = rm, activation
+    ctx.rmask, ctx.act, ctx.rec_act = rm, activation, recurrent_activation
     rec = recurrent_activation
-    ctx.gates = gates = _Gates([rec, rec, rec, activation], dtype, (4, U, B))
-    ctx.M = M = _lstm_matrix(kernel, recurrent_kernel, bias, dtype)
+    ctx.gates = gates = _Gates([rec, rec, rec, activation], dtype)
+    ctx.M = M = _lstm_matrix(kernel, recurrent_kernel, bias, dtype).reshape(4 * U, -1)
     if gates.pre is not None:  # fold sigmoid's x/2 into the weights
-        M = M * xp.repeat(gates.pre, U)[:, None]
+        M = (ctx.M.reshape(4, U, -1) * gates.pre[:, None, None]).reshape(4 * U, -1)
     # [h_{t-1} as the GEMM sees it (times recurrent_mask); x_t; 1] for every step
     ctx.XH = XH = xp.empty((T + 1, U + F + 1, B), dtype)
     XH[:T, U:-1] = xs.transpose(0, 2, 1)
     XH[:, -1] = 1
-    H = XH[:, :U] if rm is None else xp.empty((T + 1, U, B), dtype)
+    ctx.H = H = XH[:, :U] if rm is None else xp.empty((T + 1, U, B), dtype)
     H[0] = 0 if h0 is None else h0.T
     if rm is not None:
         xp.multiply(H[0], rm, out=XH[0, :U])
     ctx.C = C = xp.empty((T + 1, U, B), dtype)
     C[0] = 0 if c0 is None else c0.T
     ctx.Z = Z = xp.empty((T, 4, U, B), dtype)  # the gates o, i, f, g
-    ctx.AC = AC = xp.empty((T, U, B), dtype)  # act(c_t)
-    Zt, ig = Z.reshape(T, 4 * U, B), xp.empty((U, B), dtype)
-    matmul, multiply, copyto, tanh = xp.matmul, xp.multiply, xp.copyto, xp.tanh
+    ctx.FC, ctx.IG, ctx.AC = FC, IG, AC = xp.empty((3, T, U, B), dtype)  # f c_{t-1}, i g, act(c_t)
+    Zt = Z.reshape(T, 4 * U, B)
+    matmul, multiply, add, copyto, tanh = xp.matmul, xp.multiply, xp.add, xp.copyto, xp.tanh
     for t in range(T):
         matmul(M, XH[t], out=Zt[t])
         gates(Z[t])
         o, i, f, g = Z[t]
-        c = multiply(f, C[t], out=C[t + 1])
-        c += multiply(i, g, out=ig)
+        c = add(multiply(f, C[t], out=FC[t]), multiply(i, g, out=IG[t]), out=C[t + 1])
         if activation == "tanh":
             tanh(c, out=AC[t])
         else:
@@ -335,53 +337,79 @@ def _lstm_forward(
     return H, C
 
 
-def _lstm_backward(ctx, G, g_h, g_c):
-    """Gradients (dx time-major, dh0, dc0, dkernel, drecurrent_kernel, dbias) from the
-    gradient of the h sequence G, feature-major (T, U, B), and of the final h and c, (B, U)."""
-    T, U, B = ctx.T, ctx.U, ctx.B
+def _lstm_factors(ctx):
+    """Each gate's gradient is dc or dh times a factor known before the backward loop:
+    dz_o = dh act(c_t) o',  dz_i = dc g i',  dz_f = dc c_{t-1} f',  dz_g = dc i g';
+    and dc_t gets dh_t P with P = o act'(c_t). Returns the factors (T, 4, U, B) and P."""
     o, i, f, g = ctx.Z.transpose(1, 0, 2, 3)
-    # Each gate's gradient is dc or dh times a factor known before the loop:
-    # dz_i = dc g i',  dz_f = dc c_{t-1} f',  dz_g = dc i g',  dz_o = dh act(c) o',
-    # and dc_t += dh_t P with P = o act'(c_t), dc_{t-1} = dc_t f (1 where the state is carried).
-    E = xp.empty((T, 6, U, B), ctx.dtype)  # per step: P, dz_o, dz_i, dz_f, dz_g, forget
-    P, Fo, Fi, Ff, Fg, forget = E.transpose(1, 0, 2, 3)
-    ctx.gates.derivative(ctx.Z.transpose(1, 0, 2, 3), out=E[:, 1:5].transpose(1, 0, 2, 3))
-    Fo *= ctx.AC
-    Fi *= g
-    Ff *= ctx.C[:-1]
-    Fg *= i
-    P[...] = _derivative(ctx.act, ctx.AC)
-    P *= o
-    forget[...] = f
+    Fz = xp.empty(ctx.Z.shape, ctx.dtype)
+    Fo, Fi, Ff, Fg = Fz.transpose(1, 0, 2, 3)
+    P = xp.empty_like(ctx.AC)
+    sub, mul = xp.subtract, xp.multiply
+    if (ctx.act, ctx.rec_act) == ("tanh", "sigmoid"):
+        # sigmoid' = y (1 - y), tanh' = 1 - y^2 and the forward's products: 2 passes a factor,
+        # the first into a contiguous buffer (a strided operand costs more than the multiply)
+        h, ig, fc, tmp = ctx.H[1:], ctx.IG, ctx.FC, xp.empty_like(P)  # h = o act(c) unmasked
+        sub(h, mul(o, h, out=tmp), out=Fo)  # o (1 - o) act(c)
+        sub(ig, mul(i, ig, out=tmp), out=Fi)  # i (1 - i) g
+        sub(fc, mul(f, fc, out=tmp), out=Ff)  # f (1 - f) c_{t-1}
+        sub(i, mul(g, ig, out=tmp), out=Fg)  # i (1 - g^2)
+        sub(o, mul(h, ctx.AC, out=P), out=P)  # o (1 - act(c)^2)
+    else:
+        ctx.gates.derivative(ctx.Z.transpose(1, 0, 2, 3), out=Fz.transpose(1, 0, 2, 3))
+        Fo *= ctx.AC
+        Fi *= g
+        Ff *= ctx.C[:-1]
+        Fg *= i
+        mul(_derivative(ctx.act, ctx.AC), o, out=P)
     if ctx.mask is not None:
-        E[:, :5] *= ctx.mask.transpose(0, 2, 1)[:, None]
-        xp.copyto(forget, 1, where=ctx.keep)
-    Ez = E.reshape(T, 6 * U, B)[:, U : 5 * U]  # dz per step, one (4U, B) block
+        m = ctx.mask.transpose(0, 2, 1)  # (T, 1, B)
+        Fz *= m[:, None]
+        P *= m
+    return Fz, P
+
+
+def _lstm_backward(ctx, G, g_h, g_c, need_dx=True):
+    """Gradients (dx time-major or None, dh0, dc0, dkernel, drecurrent_kernel, dbias) from the
+    gradient of the h sequence G, feature-major (T, U, B) or None (zero), and of the final h
+    and c, (B, U) or None."""
+    T, U, B, dtype = ctx.T, ctx.U, ctx.B, ctx.dtype
+    Fz, P = _lstm_factors(ctx)
+    Fo, Fi, Ff, Fg = Fz.transpose(1, 0, 2, 3)  # become dz_o, dz_i, dz_f, dz_g in place
+    f = ctx.Z[:, 2]  # dc_{t-1} = dc_t f, or dc_t where the state is carried
+    forget = f if ctx.keep is None else xp.where(ctx.keep, 1, f).astype(dtype, copy=False)
+    dZ = Fz.reshape(T, 4 * U, B)
     R = xp.ascontiguousarray(ctx.M[:, :U].T)  # contiguous: a faster GEMM
     rm, keep = ctx.rmask, ctx.keep
-    dh_rec = xp.zeros((U, B), ctx.dtype) if g_h is None else xp.array(g_h.T, ctx.dtype)
-    carry = xp.zeros((U, B), ctx.dtype) if g_c is None else xp.array(g_c.T, ctx.dtype)
+    # C order: a transposed (F-ordered) operand would take numpy off its fast elementwise path
+    dh_rec = xp.zeros((U, B), dtype) if g_h is None else xp.array(g_h.T, dtype, order="C")
+    carry = xp.zeros((U, B), dtype) if g_c is None else xp.array(g_c.T, dtype, order="C")
     dh, dc = xp.empty_like(dh_rec), xp.empty_like(dh_rec)
     matmul, multiply, add = xp.matmul, xp.multiply, xp.add
     for t in range(T - 1, -1, -1):
-        add(dh_rec, G[t], out=dh)
+        if G is None:  # dh is dh_rec: swap the buffers, the GEMM overwrites dh_rec
+            dh, dh_rec = dh_rec, dh
+        else:
+            add(dh_rec, G[t], out=dh)
         multiply(Fo[t], dh, out=Fo[t])
         add(carry, multiply(P[t], dh, out=dc), out=dc)
         multiply(Fi[t], dc, out=Fi[t])
         multiply(Ff[t], dc, out=Ff[t])
         multiply(Fg[t], dc, out=Fg[t])
         multiply(forget[t], dc, out=carry)
-        matmul(R, Ez[t], out=dh_rec)
+        matmul(R, dZ[t], out=dh_rec)
         if rm is not None:
             dh_rec *= rm
         if keep is not None:
             xp.copyto(dh_rec, dh, where=keep[t])
     # one GEMM each over every step and sample: dM = dz [h; x; 1]^T and dx = W dz
     K = ctx.XH.shape[1]
-    dZ = xp.ascontiguousarray(Ez.transpose(1, 0, 2)).reshape(4 * U, T * B)
+    dZ = xp.ascontiguousarray(dZ.transpose(1, 0, 2)).reshape(4 * U, T * B)
     XH = xp.ascontiguousarray(ctx.XH[:T].transpose(1, 0, 2)).reshape(K, T * B)
     dM = (dZ @ XH.T).reshape(4, U, K)[_LSTM_KERAS]  # Keras's gate order
-    dx = (ctx.M[:, U:-1].T @ dZ).reshape(-1, T, B).transpose(1, 2, 0)
+    dx = None
+    if need_dx:
+        dx = (ctx.M[:, U:-1].T @ dZ).reshape(-1, T, B).transpose(1, 2, 0)
     dR = dM[:, :, :U].transpose(2, 0, 1).reshape(U, 4 * U)
     dW = dM[:, :, U:-1].transpose(2, 0, 1).reshape(-1, 4 * U)
     return dx, dh_rec.T, carry.T, dW, dR, dM[:, :, -1].reshape(-1)
@@ -405,8 +433,8 @@ def _gru_forward(
     act, rec_act = activation, recurrent_activation
     U = ctx.U
     ctx.reset_after = reset_after
-    ctx.gates_zr = gates_zr = _Gates([rec_act, rec_act], ctx.dtype, (2, ctx.B, U))
-    ctx.gates_h = gates_h = _Gates([act], ctx.dtype, (1, ctx.B, U))
+    ctx.gates_zr = gates_zr = _Gates([rec_act, rec_act], ctx.dtype)
+    ctx.gates_h = gates_h = _Gates([act], ctx.dtype)
     pre = None
     if gates_zr.pre is not None or gates_h.pre is not None:
         ones = xp.ones(3, ctx.dtype)
@@ -571,9 +599,13 @@ class LSTMSequence(Function):
 
     def backward(self, grad):
         g_seq, (g_h, g_c) = _sequence_grads(self, grad)
-        G = xp.ascontiguousarray(g_seq.transpose(0, 2, 1), dtype=self.dtype)
-        dx, dh0, dc0, dW, dR, db = _lstm_backward(self, G, g_h, g_c)
-        return _batch_major(dx), dh0, dc0, dW, dR, db
+        if g_seq[:-1].any():
+            G = xp.ascontiguousarray(g_seq.transpose(0, 2, 1), dtype=self.dtype)
+        else:  # only h_T is used (many-to-one): its output is the final h, skip the sequence
+            G, g_h = None, g_seq[-1] if g_h is None else g_h + g_seq[-1]
+        need_dx = _needs_grad(self, 0)
+        dx, dh0, dc0, dW, dR, db = _lstm_backward(self, G, g_h, g_c, need_dx)
+        return None if dx is None else _batch_major(dx), dh0, dc0, dW, dR, db
 
 
 class GRUSequence(Function):
