@@ -157,6 +157,7 @@ class Layer:
             self._batch_input_shape = None
         self._build_input_shape = None
         self._inbound_nodes = []  # this layer's calls in functional graphs
+        self._added_losses = []  # add_loss() values of the last call
 
     # ----- tracking -----
     def __setattr__(self, name, value):
@@ -295,7 +296,56 @@ class Layer:
                 if v.regularizer is not None and v.requires_grad:
                     out.append(v.regularizer(v))
             out.extend(layer._activity_losses)
+            out.extend(layer._added_losses)
         return out
+
+    def add_loss(self, loss) -> None:
+        """Add a scalar tensor to the training loss, from inside ``call`` (e.g. a VAE's KL
+        term); it is recomputed, not accumulated, at every call."""
+        self._added_losses.append(loss)
+
+    # ----- PyTorch-style access to the weights -----
+    def parameters(self) -> list:
+        """The trainable weights (what ``optimizer = Adam(params=model.parameters())`` takes)."""
+        return self.trainable_weights
+
+    def named_parameters(self) -> list:
+        """``(dotted name, weight)`` pairs of the trainable weights."""
+        return [(_dotted(v.name), v) for v in self.trainable_weights]
+
+    def zero_grad(self) -> None:
+        """Clear every weight's ``.grad`` (before a new ``loss.backward()``)."""
+        for v in self._all_variables():
+            v.grad = None
+
+    def state_dict(self) -> dict:
+        """Every weight (trainable or not) as a NumPy copy, keyed by dotted name:
+        ``{"dense.kernel": ..., "dense.bias": ...}``."""
+        state = {}
+        for v in self._all_variables():
+            key = _dotted(v.name)
+            if key in state:
+                raise ValueError(f"two weights are named {key!r}: give the layers unique names")
+            state[key] = v.numpy().copy()
+        return state
+
+    def load_state_dict(self, state_dict, strict: bool = True):
+        """Load weights by dotted name (shapes must match). With ``strict``, missing or
+        unexpected names are an error; otherwise they are returned as ``(missing, unexpected)``."""
+        own = {_dotted(v.name): v for v in self._all_variables()}
+        missing = sorted(set(own) - set(state_dict))
+        unexpected = sorted(set(state_dict) - set(own))
+        if strict and (missing or unexpected):
+            raise KeyError(f"state_dict mismatch: missing {missing}, unexpected {unexpected}")
+        for key, var in own.items():
+            if key in state_dict:
+                value = xp.asarray(state_dict[key])
+                if tuple(value.shape) != var.shape:
+                    raise ValueError(
+                        f"{key} has shape {var.shape}, the state_dict holds {tuple(value.shape)}"
+                    )
+                var.assign(value)
+        return missing, unexpected
 
     # ----- the contract -----
     def build(self, input_shape) -> None:
@@ -353,6 +403,7 @@ class Layer:
             training = False
         if mask is not None and _call_takes_mask(type(self)):
             kwargs["mask"] = mask
+        self._added_losses = []
         outputs = self.call(inputs, *args, training=training, **kwargs)
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(outputs) / outputs.shape[0]]
@@ -377,6 +428,10 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _dotted(name: str) -> str:
+    return name.replace("/", ".")
 
 
 def _shape_of(inputs):
