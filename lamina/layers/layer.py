@@ -337,14 +337,14 @@ class Layer:
         unexpected = sorted(set(state_dict) - set(own))
         if strict and (missing or unexpected):
             raise KeyError(f"state_dict mismatch: missing {missing}, unexpected {unexpected}")
-        for key, var in own.items():
-            if key in state_dict:
-                value = xp.asarray(state_dict[key])
-                if tuple(value.shape) != var.shape:
-                    raise ValueError(
-                        f"{key} has shape {var.shape}, the state_dict holds {tuple(value.shape)}"
-                    )
-                var.assign(value)
+        values = {k: xp.asarray(state_dict[k]) for k in own if k in state_dict}
+        for key, value in values.items():  # check every shape before changing any weight
+            if tuple(value.shape) != own[key].shape:
+                raise ValueError(
+                    f"{key} has shape {own[key].shape}, the state_dict holds {tuple(value.shape)}"
+                )
+        for key, value in values.items():
+            own[key].assign(value)
         return missing, unexpected
 
     # ----- the contract -----
