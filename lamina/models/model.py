@@ -97,6 +97,11 @@ class Model(Layer):
                 loss = loss[0]
             self._loss_fn = losses.get(loss)
             self.loss = loss
+            if isinstance(metric_ids, dict):  # one output: its entry, by whatever name
+                metric_ids = [m for v in metric_ids.values()
+                              for m in (v if isinstance(v, (list, tuple)) else [v])]  # fmt: skip
+            elif len(metric_ids) == 1 and isinstance(metric_ids[0], (list, tuple)):
+                metric_ids = list(metric_ids[0])  # Keras's per-output form, one output
         self._metric_ids = (
             list(metric_ids) + list(weighted_metrics or [])
             if not isinstance(metric_ids, dict)
