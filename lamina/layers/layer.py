@@ -46,6 +46,18 @@ def get_layer_class(name: str) -> type:
         ) from None
 
 
+def deserialize_layer(spec: dict):
+    """A layer from its ``{"class_name": ..., "config": ...}`` entry in a saved config."""
+    return get_layer_class(spec["class_name"]).from_config(dict(spec["config"]))
+
+
+def shape_matches(expected, shape) -> bool:
+    """Same rank, and every known (non-None) size after the batch axis equal."""
+    return len(expected) == len(shape) and all(
+        e is None or e == s for e, s in zip(expected[1:], shape[1:])
+    )
+
+
 def _snake(name: str) -> str:
     """Keras's default layer names: ``Conv2D`` -> ``conv2d``, ``LeakyReLU`` -> ``leaky_re_lu``."""
     name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
@@ -375,9 +387,7 @@ class Layer:
         expected = self._batch_input_shape
         if expected is None:
             return
-        if len(expected) != len(shape) or any(
-            e is not None and e != s for e, s in zip(expected[1:], shape[1:])
-        ):
+        if not shape_matches(expected, shape):
             raise ValueError(
                 f"{self.name} expected input of shape {expected}, got shape {tuple(shape)}"
             )

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from lamina import ops
-from lamina.layers.layer import Layer, _serialize, get_layer_class
+from lamina.layers.layer import Layer, _serialize, deserialize_layer
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -19,7 +19,7 @@ _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 def _layer_from_spec(spec):
     if isinstance(spec, Layer):
         return spec
-    return get_layer_class(spec["class_name"]).from_config(dict(spec["config"]))
+    return deserialize_layer(spec)
 
 
 class Bidirectional(Layer):

@@ -17,7 +17,7 @@ calls on symbolic tensors; the model replays them in order on real data.
 from __future__ import annotations
 
 from lamina.layers.input_layer import InputLayer
-from lamina.layers.layer import get_layer_class, to_tensor
+from lamina.layers.layer import deserialize_layer, shape_matches, to_tensor
 from lamina.layers.symbolic import SymbolicTensor, flatten, map_structure
 from lamina.models.model import Model
 
@@ -131,9 +131,7 @@ class Functional(Model):
             if symbol.dtype.kind in "iu" and tensor.dtype.kind == "f":
                 tensor = to_tensor(tensor.data.astype(symbol.dtype))
             shape = tuple(tensor.shape)
-            if len(shape) != len(symbol.shape) or any(
-                e is not None and e != g for e, g in zip(symbol.shape[1:], shape[1:])
-            ):
+            if not shape_matches(symbol.shape, shape):
                 raise ValueError(
                     f"input {symbol.name} of {self.name} expects shape {symbol.shape}, got {shape}"
                 )
@@ -163,8 +161,9 @@ class Functional(Model):
 
     # ----- config -----
     def get_config(self):
-        """Keras-style: every layer's config with the calls that feed it, and the model's
-        input and output tensors as ``[layer_name, node_index, tensor_index]``."""
+        """Keras-style: every layer's config with the calls that feed it; every tensor (in
+        those calls and the model's inputs and outputs) is ``{"__tensor__": [layer_name,
+        node_index, tensor_index]}``."""
         node_ids = {}
         for layer in self._layer_list:
             for k, node in enumerate(n for n in layer._inbound_nodes if self._owns(n)):
@@ -196,8 +195,8 @@ class Functional(Model):
             "name": self.name,
             "trainable": self.trainable,
             "layers": layers,
-            "input_layers": map_structure(lambda t: ref(t)["__tensor__"], self._input_structure),
-            "output_layers": map_structure(lambda t: ref(t)["__tensor__"], self._output_structure),
+            "input_layers": map_structure(ref, self._input_structure),
+            "output_layers": map_structure(ref, self._output_structure),
         }
 
     def _owns(self, node):
@@ -217,9 +216,7 @@ class Functional(Model):
                 created[spec["name"]] = symbol.layer
                 outputs_of[(spec["name"], 0)] = symbol
             else:
-                created[spec["name"]] = get_layer_class(spec["class_name"]).from_config(
-                    dict(spec["config"])
-                )
+                created[spec["name"]] = deserialize_layer(spec)
 
         def resolve(obj):
             if isinstance(obj, dict) and set(obj) == {"__tensor__"}:
@@ -250,22 +247,9 @@ class Functional(Model):
                 raise ValueError("the model config's graph cannot be rebuilt (missing layers)")
             pending = waiting
 
-        def tensor(ref):
-            name, node_index, tensor_index = ref
-            return flatten(outputs_of[(name, node_index)])[tensor_index]
-
-        def structure(obj):
-            if isinstance(obj, list) and len(obj) == 3 and isinstance(obj[0], str):
-                return tensor(obj)
-            if isinstance(obj, list):
-                return [structure(o) for o in obj]
-            if isinstance(obj, dict):
-                return {k: structure(v) for k, v in obj.items()}
-            return obj
-
         return cls(
-            structure(config["input_layers"]),
-            structure(config["output_layers"]),
+            resolve(config["input_layers"]),
+            resolve(config["output_layers"]),
             name=config.get("name"),
             trainable=config.get("trainable", True),
         )

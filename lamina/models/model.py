@@ -28,7 +28,7 @@ import numpy as np
 from lamina import backend
 from lamina.autograd.grad_mode import no_grad
 from lamina.backend import xp
-from lamina.layers.layer import Layer
+from lamina.layers.layer import Layer, shape_matches
 from lamina.models import data as data_utils
 from lamina.models.summary import summary_lines
 
@@ -307,9 +307,7 @@ class Model(Layer):
             return
         expected = tuple(expected)
         got = tuple(x.shape)
-        if len(got) != len(expected) or any(
-            e is not None and e != g for e, g in zip(expected[1:], got[1:])
-        ):
+        if not shape_matches(expected, got):
             if len(got) == len(expected) == 2:
                 raise ValueError(
                     f"{self.name} expects {expected[1]} features per sample, but x has "
@@ -663,13 +661,13 @@ def _atomic_savez(filepath, arrays):
 
 def load_model(filepath):
     """Rebuild a model written by ``Model.save`` (architecture and weights)."""
-    from lamina.layers.layer import get_layer_class
+    from lamina.layers.layer import deserialize_layer
 
     with np.load(filepath, allow_pickle=False) as f:
         if "config" not in f.files:
             raise ValueError(f"{filepath} is not a lamina model file (no architecture inside)")
         spec = json.loads(f["config"].tobytes().decode())
-        model = get_layer_class(spec["class_name"]).from_config(spec["config"])
+        model = deserialize_layer(spec)
         keys = sorted(k for k in f.files if k.startswith("w"))
         model.set_weights([f[k] for k in keys])
     return model

@@ -13,7 +13,7 @@ from __future__ import annotations
 from lamina.autograd.grad_mode import no_grad
 from lamina.backend import xp
 from lamina.layers.input_layer import InputLayer, SymbolicTensor
-from lamina.layers.layer import Layer, _shape_of, get_layer_class
+from lamina.layers.layer import Layer, _shape_of, deserialize_layer
 from lamina.models.model import Model
 
 
@@ -102,6 +102,5 @@ class Sequential(Model):
     def from_config(cls, config):
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for spec in config["layers"]:
-            layer_cls = get_layer_class(spec["class_name"])
-            model.add(layer_cls.from_config(dict(spec["config"])))
+            model.add(deserialize_layer(spec))
         return model
