@@ -14,7 +14,6 @@ from lamina import initializers, ops, regularizers
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
 from lamina.layers.layer import Layer, _serialize
-from lamina.layers.symbolic import SymbolicTensor
 
 
 class Embedding(Layer):
@@ -65,13 +64,6 @@ class Embedding(Layer):
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
-
-    def __call__(self, inputs, *args, **kwargs):
-        # Ids stay integers: the base class would cast float ids to floatx, which is fine, but
-        # integer arrays must not become float tensors either way.
-        if not isinstance(inputs, (Tensor, SymbolicTensor)):
-            inputs = Tensor(xp.asarray(inputs))
-        return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs, training=False):
         return ops.embedding(inputs, self.embeddings)

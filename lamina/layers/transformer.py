@@ -24,7 +24,6 @@ from lamina.layers.dropout import Dropout
 from lamina.layers.embedding import Embedding
 from lamina.layers.layer import Layer, _serialize
 from lamina.layers.normalization import LayerNormalization
-from lamina.layers.symbolic import SymbolicTensor
 
 
 class TransformerEncoder(Layer):
@@ -339,11 +338,6 @@ class TokenAndPositionEmbedding(Layer):
             dtype=self.dtype,
             name="position_embedding",
         )
-
-    def __call__(self, inputs, *args, **kwargs):
-        if not isinstance(inputs, (Tensor, SymbolicTensor)):  # ids stay integers (as Embedding)
-            inputs = Tensor(xp.asarray(inputs))
-        return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs, start_index: int = 0, training=False):
         tokens = self.token_embedding(inputs)
