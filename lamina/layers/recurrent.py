@@ -39,7 +39,7 @@ class BaseRNN(Layer):
     """What SimpleRNN, LSTM and GRU share: arguments, weights, masks, dropout, states.
 
     Subclasses set ``_gates`` (blocks of ``units`` columns in the kernels) and ``_state_count``
-    and implement ``_run(x, states, mask, recurrent_mask)`` -> ``(sequence, final_states)``.
+    and implement ``_run(x, states, op_arguments)`` -> ``(sequence, *final_states)``.
     """
 
     _gates = 1
@@ -175,7 +175,7 @@ class BaseRNN(Layer):
         batch = inputs.shape[0]
         states = self._initial_states(initial_state, batch)
         if mask is not None:
-            mask = backend.xp.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
+            mask = xp.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
         x = inputs
         if self.go_backwards:
             x = x[:, ::-1]
@@ -185,13 +185,10 @@ class BaseRNN(Layer):
             x = ops.dropout(x, self.dropout, noise_shape=(batch, 1, x.shape[-1]))
         if training and self.recurrent_dropout > 0:
             keep = backend.rng().random((batch, self.units), dtype=self.dtype)
-            recurrent_mask = (keep >= self.recurrent_dropout) / self.dtype_type(
+            recurrent_mask = (keep >= self.recurrent_dropout) / xp.dtype(self.dtype).type(
                 1 - self.recurrent_dropout
             )
-        sequence, final_states = self._run(x, states, mask, recurrent_mask)
-        if mask is not None and self.zero_output_for_mask and self.return_sequences:
-            # the ops carry h over masked steps; Bidirectional wants zeros there instead
-            sequence = sequence * mask[..., None].astype(sequence.dtype)
+        sequence, *final_states = self._run(x, states, self._op_arguments(mask, recurrent_mask))
         if self.stateful:
             self.states = [Tensor(s.data.copy()) for s in final_states]
         output = sequence if self.return_sequences else final_states[0]
@@ -199,15 +196,15 @@ class BaseRNN(Layer):
             return [output, *final_states]
         return output
 
-    @property
-    def dtype_type(self):
-        return xp.dtype(self.dtype).type
-
     def _op_arguments(self, mask, recurrent_mask):
+        """Keyword arguments of the fused op: it returns the sequence and the final states in
+        one node (with zeros at masked steps when Bidirectional asks for them)."""
         return {
             "activation": self.activation,
             "mask": mask,
             "recurrent_mask": recurrent_mask,
+            "zero_output_for_mask": self.zero_output_for_mask,
+            "return_state": True,
         }
 
     def reset_states(self, states=None):
@@ -258,16 +255,10 @@ class BaseRNN(Layer):
 class SimpleRNN(BaseRNN):
     """The plain recurrent layer: ``h_t = activation(x_t W + h_{t-1} U + b)``."""
 
-    def _run(self, x, states, mask, recurrent_mask):
-        sequence = rnn_ops.simple_rnn(
-            x,
-            states[0],
-            self.kernel,
-            self.recurrent_kernel,
-            self.bias,
-            **self._op_arguments(mask, recurrent_mask),
+    def _run(self, x, states, op_arguments):
+        return rnn_ops.simple_rnn(
+            x, states[0], self.kernel, self.recurrent_kernel, self.bias, **op_arguments
         )
-        return sequence, [sequence[:, -1]]
 
 
 class LSTM(BaseRNN):
@@ -312,17 +303,10 @@ class LSTM(BaseRNN):
             "recurrent_activation": self.recurrent_activation,
         }
 
-    def _run(self, x, states, mask, recurrent_mask):
-        h_seq, c_last = rnn_ops.lstm(
-            x,
-            states[0],
-            states[1],
-            self.kernel,
-            self.recurrent_kernel,
-            self.bias,
-            **self._op_arguments(mask, recurrent_mask),
+    def _run(self, x, states, op_arguments):
+        return rnn_ops.lstm(
+            x, *states, self.kernel, self.recurrent_kernel, self.bias, **op_arguments
         )
-        return h_seq, [h_seq[:, -1], c_last]
 
     def get_config(self):
         return {
@@ -367,16 +351,10 @@ class GRU(BaseRNN):
             "reset_after": self.reset_after,
         }
 
-    def _run(self, x, states, mask, recurrent_mask):
-        sequence = rnn_ops.gru(
-            x,
-            states[0],
-            self.kernel,
-            self.recurrent_kernel,
-            self.bias,
-            **self._op_arguments(mask, recurrent_mask),
+    def _run(self, x, states, op_arguments):
+        return rnn_ops.gru(
+            x, states[0], self.kernel, self.recurrent_kernel, self.bias, **op_arguments
         )
-        return sequence, [sequence[:, -1]]
 
     def get_config(self):
         return {
