@@ -137,7 +137,6 @@ class DatasetBatches:
     def __init__(self, data, prepare):
         self.data, self.prepare = data, prepare
         self.iterator = data if iter(data) is data else None
-        self.exhausted = False
 
     def steps(self, limit=None):
         if limit is not None:
@@ -151,8 +150,6 @@ class DatasetBatches:
             try:
                 batch = next(iterator)
             except StopIteration:
-                if self.iterator is not None:
-                    self.exhausted = True
                 break
             if isinstance(batch, list):  # PyTorch's DataLoader yields [x, y]
                 batch = tuple(batch)
