@@ -18,11 +18,13 @@ from lamina import (  # noqa: I001 - after the core they build on
     models,
     ops,
     optimizers,
+    random,
     regularizers,
     utils,
 )
 from lamina.autograd import (
     Function,
+    GradientTape,
     Tensor,
     enable_grad,
     grad,
@@ -37,6 +39,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Function",
+    "GradientTape",
     "Tensor",
     "activations",
     "callbacks",
@@ -54,6 +57,7 @@ __all__ = [
     "no_grad",
     "ops",
     "optimizers",
+    "random",
     "regularizers",
     "seed",
     "set_backend",

@@ -5,9 +5,11 @@ from lamina.autograd.function import Function
 from lamina.autograd.engine import unbroadcast
 from lamina.autograd.functional import grad, value_and_grad
 from lamina.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from lamina.autograd.tape import GradientTape
 
 __all__ = [
     "Function",
+    "GradientTape",
     "Tensor",
     "enable_grad",
     "grad",

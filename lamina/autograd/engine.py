@@ -55,20 +55,35 @@ def _topological_order(root):
     return order
 
 
-def run_backward(root, grad):
-    """Propagate ``grad`` (an array of ``root``'s shape) to every tensor ``root`` depends on."""
+def run_backward(root, grad, capture=None):
+    """Propagate ``grad`` (an array of ``root``'s shape) to every tensor ``root`` depends on.
+
+    By default each leaf's gradient accumulates into its ``.grad``. With ``capture``, a dict
+    keyed by ``id(tensor)``, no ``.grad`` is touched: the gradients of exactly those tensors
+    (leaves or intermediate results) are stored in the dict instead.
+    """
     from lamina.autograd.tensor import Tensor
 
     kept = {id(grad)}  # ids of arrays that leaves hold as .grad (the caller holds the seed)
+
+    def deliver(tensor, g):
+        if capture is None:
+            _accumulate_leaf(tensor, g, kept)
+        elif id(tensor) in capture:
+            prev = capture[id(tensor)]
+            capture[id(tensor)] = g.copy() if prev is None else prev + g
+
     if root._node is None:  # a leaf: its gradient is the seed itself
-        _accumulate_leaf(root, grad, kept)
+        deliver(root, grad)
         return
     pending = {id(root): grad}
     for tensor in reversed(_topological_order(root)):
         g = pending.pop(id(tensor), None)
         if g is None:
             continue
-        if tensor._retain_grad:
+        if capture is not None:
+            deliver(tensor, g)
+        elif tensor._retain_grad:
             _accumulate_leaf(tensor, g, kept)
         node = tensor._node
         input_grads = node.backward(g)
@@ -88,7 +103,7 @@ def run_backward(root, grad):
             if pg.dtype != pdata.dtype:
                 pg = pg.astype(pdata.dtype)
             if parent._node is None:
-                _accumulate_leaf(parent, pg, kept)
+                deliver(parent, pg)
             else:
                 key = id(parent)
                 prev = pending.get(key)

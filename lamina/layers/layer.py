@@ -18,6 +18,8 @@ computes with ops; ``get_config()`` returns what ``from_config`` needs.
 
 from __future__ import annotations
 
+import functools
+
 import inspect
 import re
 
@@ -119,6 +121,20 @@ def _call_takes_mask(cls) -> bool:
     return takes
 
 
+def _marking_built(build):
+    """``build`` that also sets ``built``, so that ``layer.build(shape)`` called by hand (as
+    Keras users do) is not repeated by the first call, whatever the subclass's build does."""
+
+    @functools.wraps(build)
+    def wrapped(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        return result
+
+    wrapped._marks_built = True
+    return wrapped
+
+
 class Layer:
     """Base class of layers (and models).
 
@@ -134,6 +150,9 @@ class Layer:
         super().__init_subclass__(**kwargs)
         if cls.__module__.startswith("lamina."):
             register_layer(cls)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            cls.build = _marking_built(build)
 
     def __init__(
         self,

@@ -101,6 +101,14 @@ def num_samples(data) -> int:
     return len(data)
 
 
+def pack(x, y=None, sample_weight=None):
+    """One batch as ``train_step`` receives it, as in Keras: ``x`` alone when there are no targets
+    or weights, else ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if y is None and sample_weight is None:
+        return x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
 def is_dataset(data) -> bool:
     """True for an iterable of batches (a generator, ``timeseries_dataset_from_array``'s result,
     a PyTorch ``DataLoader``...), False for array-likes of samples (arrays, tensors, lists)."""
@@ -112,7 +120,7 @@ def is_dataset(data) -> bool:
 
 
 class ArrayBatches:
-    """Mini-batches ``(x, y, sample_weight)`` of validated arrays, reshuffled every epoch."""
+    """Mini-batches of validated arrays, packed by ``pack`` and reshuffled every epoch."""
 
     def __init__(self, x, y, sample_weight, batch_size: int, shuffle: bool):
         self.x, self.y, self.sample_weight = x, y, sample_weight
@@ -124,7 +132,7 @@ class ArrayBatches:
 
     def epoch(self, steps=None):
         for index in batch_slices(num_samples(self.x), self.batch_size, self.shuffle)[:steps]:
-            yield take(self.x, index), take(self.y, index), take(self.sample_weight, index)
+            yield pack(take(self.x, index), take(self.y, index), take(self.sample_weight, index))
 
 
 class DatasetBatches:
@@ -161,4 +169,4 @@ class DatasetBatches:
                     "items"
                 )
             count += 1
-            yield self.prepare(*batch, *(None,) * (3 - len(batch)))
+            yield pack(*self.prepare(*batch, *(None,) * (3 - len(batch))))

@@ -69,11 +69,13 @@ class Model(Layer):
         jit_compile=None,
         steps_per_execution=1,
     ):
-        """Choose the optimizer, loss and metrics (names or objects), as in Keras."""
+        """Choose the optimizer, loss and metrics (names or objects), as in Keras.
+
+        ``loss`` may be left out when the model supplies its own: losses added with
+        ``add_loss`` (a VAE's terms) or a ``train_step`` of its own (a GAN's).
+        """
         from lamina import losses, optimizers
 
-        if loss is None:
-            raise ValueError("compile() needs a loss, e.g. loss='mse' or 'binary_crossentropy'")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         names = getattr(self, "output_names", None) or []
@@ -95,7 +97,7 @@ class Model(Layer):
                 loss = next(iter(loss.values()))
             elif isinstance(loss, (list, tuple)):
                 loss = loss[0]
-            self._loss_fn = losses.get(loss)
+            self._loss_fn = None if loss is None else losses.get(loss)
             self.loss = loss
             if isinstance(metric_ids, dict):  # one output: its entry, by whatever name
                 metric_ids = [m for v in metric_ids.values()
@@ -180,10 +182,22 @@ class Model(Layer):
                 value = fn(target, pred, sample_weight=sample_weight)
                 self._output_loss_values.append(value)
                 loss = value * weight if loss is None else loss + value * weight
-        else:
+        elif self._loss_fn is not None:
+            if y is None:
+                raise ValueError(
+                    f"the compiled loss {self.loss!r} needs targets: pass y to fit()/evaluate() "
+                    "or use a dataset that yields (x, y) batches"
+                )
             loss = self._loss_fn(y, y_pred, sample_weight=sample_weight)
+        else:
+            loss = None
         for penalty in self.losses:
-            loss = loss + penalty
+            loss = penalty if loss is None else loss + penalty
+        if loss is None:
+            raise ValueError(
+                f"{self.name} has no loss to compute: pass loss= to compile(), add losses with "
+                "add_loss(), or override train_step()"
+            )
         return loss
 
     def train_step(self, data):
@@ -287,12 +301,10 @@ class Model(Layer):
         first = [True]
 
         def prepare(x, y, sample_weight):
-            if y is None and what != "predict":
-                raise ValueError(f"{what}() needs a dataset that yields (x, y) batches")
             if what == "predict":
                 return self._prepare_inputs(x), None, None
             x, y, sample_weight = self._prepare(x, y, sample_weight, what)
-            if first[0] and what == "fit":
+            if first[0] and what == "fit" and y is not None:
                 self._check_targets(x, y)
             first[0] = False
             return x, y, data_utils.apply_class_weight(y, sample_weight, class_weight)
@@ -383,8 +395,6 @@ class Model(Layer):
                 )
             train = data_utils.DatasetBatches(x, self._batch_preparer("fit", class_weight))
         else:
-            if y is None:
-                raise ValueError("fit() needs targets y")
             x, y, sample_weight = self._prepare(x, y, sample_weight, "fit")
             if validation_split:
                 n = data_utils.num_samples(x)
@@ -396,7 +406,8 @@ class Model(Layer):
                 val = (take(x, tail), take(y, tail), take(sample_weight, tail))
                 x, y, sample_weight = take(x, head), take(y, head), take(sample_weight, head)
             sample_weight = data_utils.apply_class_weight(y, sample_weight, class_weight)
-            self._check_targets(x, y)
+            if y is not None:
+                self._check_targets(x, y)
             train = data_utils.ArrayBatches(x, y, sample_weight, batch_size, shuffle)
         if validation_data is not None:
             val = (
@@ -425,7 +436,7 @@ class Model(Layer):
             step = -1
             for step, batch in enumerate(train.epoch(steps)):
                 callback_list.on_train_batch_begin(step)
-                logs = self.train_step(batch)
+                logs = _as_logs(self.train_step(batch))
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -473,8 +484,6 @@ class Model(Layer):
         if data_utils.is_dataset(x):
             batches = data_utils.DatasetBatches(x, self._batch_preparer("evaluate"))
         else:
-            if y is None:
-                raise ValueError("evaluate() needs targets y")
             x, y, sample_weight = self._prepare(x, y, sample_weight, "evaluate")
             batches = data_utils.ArrayBatches(x, y, sample_weight, batch_size, shuffle=False)
         internal = _callbacks is not None  # validation inside fit: fit reports it
@@ -484,7 +493,7 @@ class Model(Layer):
         logs = {}
         for step, batch in enumerate(batches.epoch(steps)):
             callback_list.on_test_batch_begin(step)
-            logs = self.test_step(batch)
+            logs = _as_logs(self.test_step(batch))
             callback_list.on_test_batch_end(step, logs)
         if not logs:
             raise ValueError("evaluate() got no batches from its dataset")
@@ -503,7 +512,7 @@ class Model(Layer):
             batches = data_utils.ArrayBatches(x, None, None, batch_size, shuffle=False)
         outputs = []
         for batch in batches.epoch(steps):
-            out = self.predict_step(batch[:1])
+            out = self.predict_step(batch)
             outputs.append([o.data for o in out] if isinstance(out, (list, tuple)) else out.data)
         if not outputs:
             raise ValueError("predict() got no samples (x has length 0)")
@@ -512,7 +521,7 @@ class Model(Layer):
         return backend.to_numpy(xp.concatenate(outputs, axis=0))
 
     def predict_on_batch(self, x):
-        out = self.predict_step((self._prepare_inputs(x),))
+        out = self.predict_step(self._prepare_inputs(x))
         if isinstance(out, (list, tuple)):
             return [backend.to_numpy(o.data) for o in out]
         return backend.to_numpy(out.data)
@@ -523,7 +532,7 @@ class Model(Layer):
         x, y, sample_weight = self._prepare(x, y, sample_weight, "train_on_batch")
         sample_weight = data_utils.apply_class_weight(y, sample_weight, class_weight)
         self.reset_metrics()
-        logs = self.train_step((x, y, sample_weight))
+        logs = _as_logs(self.train_step(data_utils.pack(x, y, sample_weight)))
         return _step_result(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -531,7 +540,8 @@ class Model(Layer):
         self._assert_compiled("test_on_batch")
         x, y, sample_weight = self._prepare(x, y, sample_weight, "test_on_batch")
         self.reset_metrics()
-        return _step_result(self.test_step((x, y, sample_weight)), return_dict)
+        logs = _as_logs(self.test_step(data_utils.pack(x, y, sample_weight)))
+        return _step_result(logs, return_dict)
 
     # ----- inspection -----
     def summary(self, line_length=None, print_fn=None):
@@ -634,6 +644,20 @@ def _check_batch_size(batch_size):
     ):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     return int(batch_size)
+
+
+def _as_logs(logs) -> dict:
+    """A step's results as plain floats: a custom ``train_step`` may return tensors or arrays."""
+    if not isinstance(logs, dict):
+        raise TypeError(f"train_step/test_step must return a dict of results, got {type(logs)}")
+    return {
+        k: float(v.item() if hasattr(v, "item") else v) if _is_scalar(v) else v
+        for k, v in logs.items()
+    }
+
+
+def _is_scalar(value) -> bool:
+    return isinstance(value, (int, float)) or getattr(value, "size", 0) == 1
 
 
 def _step_result(logs, return_dict):

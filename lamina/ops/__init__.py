@@ -23,6 +23,16 @@ from lamina.ops.conv import (
     depthwise_conv1d,
     depthwise_conv2d,
 )
+from lamina.ops.creation import (
+    convert_to_numpy,
+    convert_to_tensor,
+    full,
+    ones,
+    ones_like,
+    shape,
+    zeros,
+    zeros_like,
+)
 from lamina.ops.dropout import dropout
 from lamina.ops.embedding import embedding
 from lamina.ops.linear import linear
@@ -51,6 +61,7 @@ from lamina.ops.math import (
     neg,
     pow,
     sqrt,
+    square,
     sub,
     where,
 )
@@ -59,7 +70,7 @@ from lamina.ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from lamina.ops.recurrent import gru, gru_cell, lstm, lstm_cell, simple_rnn, simple_rnn_cell
 from lamina.ops.reduce import argmax, argmin, max, mean, min, sum, var
 from lamina.ops.resize import upsample
-from lamina.ops.shape import (
+from lamina.ops.shaping import (
     broadcast_to,
     concatenate,
     expand,
@@ -95,6 +106,8 @@ __all__ = [
     "conv1d_transpose",
     "conv2d",
     "conv2d_transpose",
+    "convert_to_numpy",
+    "convert_to_tensor",
     "depthwise_conv1d",
     "depthwise_conv2d",
     "div",
@@ -104,6 +117,7 @@ __all__ = [
     "exp",
     "expand",
     "expand_dims",
+    "full",
     "gelu",
     "getitem",
     "gru",
@@ -128,6 +142,8 @@ __all__ = [
     "minimum",
     "mul",
     "neg",
+    "ones",
+    "ones_like",
     "pad",
     "permute",
     "pow",
@@ -135,6 +151,7 @@ __all__ = [
     "reshape",
     "scaled_dot_product_attention",
     "selu",
+    "shape",
     "sigmoid",
     "silu",
     "simple_rnn",
@@ -144,6 +161,7 @@ __all__ = [
     "sparse_categorical_cross_entropy",
     "split",
     "sqrt",
+    "square",
     "squared_error",
     "squeeze",
     "stack",
@@ -156,4 +174,6 @@ __all__ = [
     "upsample",
     "var",
     "where",
+    "zeros",
+    "zeros_like",
 ]

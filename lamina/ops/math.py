@@ -227,6 +227,11 @@ def mul(a, b):
     return Mul.apply(a, b)
 
 
+def square(a):
+    """``a * a``."""
+    return Mul.apply(a, a)
+
+
 def div(a, b):
     """``a / b`` with broadcasting."""
     return Div.apply(a, b)

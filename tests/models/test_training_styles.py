@@ -161,3 +161,104 @@ def test_fit_uses_an_overridden_train_step():
     history = model.fit(x, y, epochs=3, batch_size=16, verbose=0)
     assert CustomStep.steps == 12
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_layer_built_by_hand_is_not_rebuilt_by_its_first_call():
+    layer = Dense(2)
+    layer.build((None, 4))
+    assert layer.built
+    layer(np.ones((3, 4), "float32"))
+    assert len(layer.weights) == 2
+
+
+class AutoEncoderWithPenalty(Model):
+    """Keras's VAE-tutorial shape: compiled without a loss, trained on x alone, the loss comes
+    from add_loss."""
+
+    def __init__(self):
+        super().__init__()
+        self.encode = Dense(2)
+        self.decode = Dense(4)
+
+    def call(self, inputs, training=False):
+        out = self.decode(self.encode(inputs))
+        self.add_loss(ops.mean(ops.square(out - inputs)))
+        return out
+
+
+def test_compile_without_loss_and_fit_on_x_alone_with_add_loss():
+    x, _ = data(128)
+    model = AutoEncoderWithPenalty()
+    model.compile(optimizer=lamina.optimizers.Adam(0.01))
+    history = model.fit(x, epochs=20, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    assert model.evaluate(x, verbose=0) == pytest.approx(history.history["loss"][-1], rel=0.3)
+
+
+def test_no_loss_anywhere_and_missing_targets_are_clear_errors():
+    x, y = data()
+    model = Sequential([Input(shape=(4,)), Dense(1)])
+    model.compile(optimizer="sgd")
+    with pytest.raises(ValueError, match="no loss to compute"):
+        model.fit(x, y, verbose=0)
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="'mse' needs targets"):
+        model.fit(x, verbose=0)
+
+
+class TinyGAN(Model):
+    """The Keras DCGAN tutorial's structure: its own compile, metrics property and a
+    train_step on x alone that trains two networks with GradientTape."""
+
+    def __init__(self, generator, discriminator, latent_dim):
+        super().__init__()
+        self.generator, self.discriminator = generator, discriminator
+        self.latent_dim = latent_dim
+        self.seed_generator = lamina.random.SeedGenerator(3)
+
+    def compile(self, d_optimizer, g_optimizer, loss_fn):
+        super().compile()
+        self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, loss_fn
+        self.d_loss_metric = lamina.metrics.Mean(name="d_loss")
+        self.g_loss_metric = lamina.metrics.Mean(name="g_loss")
+
+    @property
+    def metrics(self):
+        return [self.d_loss_metric, self.g_loss_metric]
+
+    def train_step(self, real):
+        n = ops.shape(real)[0]
+        z = lamina.random.normal((n, self.latent_dim), seed=self.seed_generator)
+        fake = self.generator(z)
+        images = ops.concatenate([fake, lamina.tensor(real)], axis=0)
+        labels = np.concatenate([np.ones((n, 1)), np.zeros((n, 1))]).astype("float32")
+        with lamina.GradientTape() as tape:
+            d_loss = self.loss_fn(labels, self.discriminator(images))
+        weights = self.discriminator.trainable_weights
+        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
+        z = lamina.random.normal((n, self.latent_dim), seed=self.seed_generator)
+        with lamina.GradientTape() as tape:
+            g_loss = self.loss_fn(np.zeros((n, 1), "float32"), self.discriminator(self.generator(z)))
+        weights = self.generator.trainable_weights
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
+        self.d_loss_metric.update_state(d_loss)
+        self.g_loss_metric.update_state(g_loss)
+        return {"d_loss": self.d_loss_metric.result(), "g_loss": self.g_loss_metric.result()}
+
+
+def test_keras_style_gan_train_step_with_gradient_tape():
+    lamina.seed(0)
+    real = np.random.default_rng(0).normal(3.0, 0.5, size=(256, 1)).astype("float32")
+    generator = Sequential([Input(shape=(2,)), Dense(8, activation="relu"), Dense(1)])
+    discriminator = Sequential([Input(shape=(1,)), Dense(8, activation="relu"),
+                                Dense(1, activation="sigmoid")])  # fmt: skip
+    gan = TinyGAN(generator, discriminator, latent_dim=2)
+    before = np.mean(generator.predict(np.random.default_rng(1).normal(size=(500, 2)), verbose=0))
+    gan.compile(
+        lamina.optimizers.Adam(0.01), lamina.optimizers.Adam(0.01),
+        lamina.losses.BinaryCrossentropy(),
+    )  # fmt: skip
+    history = gan.fit(real, epochs=15, batch_size=32, verbose=0)
+    assert set(history.history) == {"d_loss", "g_loss"}
+    after = np.mean(generator.predict(np.random.default_rng(1).normal(size=(500, 2)), verbose=0))
+    assert abs(before - 3.0) > 3 and abs(after - 3.0) < 1  # the generator moved to the data

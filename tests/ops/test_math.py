@@ -61,6 +61,7 @@ UNARY = {
     "exp": (ops.exp, np.exp, "normal"),
     "log": (ops.log, np.log, "positive"),
     "sqrt": (ops.sqrt, np.sqrt, "positive"),
+    "square": (ops.square, np.square, "normal"),
     "abs": (ops.abs, np.abs, "nonzero"),  # the kink at 0 is tested separately
 }
 
