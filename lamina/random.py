@@ -3,7 +3,8 @@
 
 ``seed`` works as in Keras: None draws from lamina's global generator (``lamina.seed(n)``
 makes it reproducible), an int gives the same numbers on every call, and a ``SeedGenerator``
-gives new, reproducible numbers on every call. Results are constant tensors (``dropout`` passes gradients to its input).
+gives new, reproducible numbers on every call. Results are constant tensors (``dropout``
+passes gradients to its input).
 
 >>> import lamina
 >>> z = lamina.random.normal((2, 3), seed=7)

@@ -19,7 +19,6 @@ computes with ops; ``get_config()`` returns what ``from_config`` needs.
 from __future__ import annotations
 
 import functools
-
 import inspect
 import re
 

@@ -238,7 +238,8 @@ class TinyGAN(Model):
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
         z = lamina.random.normal((n, self.latent_dim), seed=self.seed_generator)
         with lamina.GradientTape() as tape:
-            g_loss = self.loss_fn(np.zeros((n, 1), "float32"), self.discriminator(self.generator(z)))
+            fooled = self.discriminator(self.generator(z))
+            g_loss = self.loss_fn(np.zeros((n, 1), "float32"), fooled)
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
         self.d_loss_metric.update_state(d_loss)
