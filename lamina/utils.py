@@ -1,5 +1,6 @@
-"""Small data utilities that Keras tutorials use: ``to_categorical``, ``pad_sequences`` and
-``timeseries_dataset_from_array`` (which lives in ``lamina/data/timeseries.py``).
+"""Small data utilities that Keras tutorials use: ``to_categorical``, ``pad_sequences``,
+``timeseries_dataset_from_array`` (which lives in ``lamina/data/timeseries.py``), ``save_img``
+and ``image_grid`` (PNG files by ``lamina/png.py``, no imaging library needed).
 
 >>> to_categorical([0, 2, 1], num_classes=3).tolist()
 [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
@@ -9,9 +10,12 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from lamina.data.timeseries import timeseries_dataset_from_array
+from lamina.png import write_png
 
 
 def to_categorical(x, num_classes=None):
@@ -69,3 +73,56 @@ def pad_sequences(
 
 
 __all__ = ["pad_sequences", "timeseries_dataset_from_array", "to_categorical"]
+
+
+def image_grid(images, cols=None, padding=2, pad_value=None):
+    """Tile images of shape ``(n, height, width[, channels])`` into one image, row by row, with
+    ``padding`` pixels between them (of ``pad_value``, by default the images' minimum).
+
+    >>> image_grid(np.ones((6, 2, 3)), cols=3, padding=1).shape
+    (5, 11)
+    """
+    images = np.asarray(images)
+    if images.ndim not in (3, 4) or len(images) == 0:
+        raise ValueError(f"image_grid needs images of shape (n, h, w[, c]), got {images.shape}")
+    n, h, w = images.shape[:3]
+    cols = int(cols or np.ceil(np.sqrt(n)))
+    rows = -(-n // cols)
+    fill = images.min() if pad_value is None else pad_value
+    grid = np.full(
+        (rows * h + (rows - 1) * padding, cols * w + (cols - 1) * padding, *images.shape[3:]),
+        fill,
+        dtype=images.dtype,
+    )
+    for i, image in enumerate(images):
+        r, c = divmod(i, cols)
+        grid[
+            r * (h + padding) : r * (h + padding) + h, c * (w + padding) : c * (w + padding) + w
+        ] = image
+    return grid
+
+
+def save_img(path, x, data_format=None, file_format=None, scale=True):
+    """Save an image array as a PNG file, as ``keras.utils.save_img``.
+
+    ``x`` has shape ``(height, width)`` or ``(height, width, channels)`` with 1, 3 or 4 channels
+    (``data_format="channels_first"`` for ``(channels, height, width)``). With ``scale`` the
+    values are stretched to 0..255 (minimum to black, maximum to white); without it they must
+    already be in 0..255.
+    """
+    fmt = (file_format or os.path.splitext(os.fspath(path))[1].lstrip(".") or "png").lower()
+    if fmt != "png":
+        raise ValueError(f"save_img writes PNG files only, got format {fmt!r}")
+    x = np.asarray(x, dtype=np.float64)
+    if data_format == "channels_first" and x.ndim == 3:
+        x = np.moveaxis(x, 0, -1)
+    if not np.isfinite(x).all():
+        raise ValueError("save_img got NaN or infinite pixel values")
+    if scale:
+        x = x - x.min()
+        if x.max() > 0:
+            x = x / x.max()
+        x = x * 255.0
+    elif x.min() < 0 or x.max() > 255:
+        raise ValueError(f"with scale=False pixels must be in [0, 255], got {x.min()}..{x.max()}")
+    write_png(path, np.rint(x).astype(np.uint8))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import threading
 
 from lamina import backend
 from lamina.autograd.tensor import Tensor
@@ -110,14 +111,28 @@ def _masks_of(inputs):
     return get_mask(inputs)
 
 
-_CALL_TAKES_MASK: dict[type, bool] = {}
+_CALL_TAKES: dict[type, tuple[bool, bool]] = {}
 
 
-def _call_takes_mask(cls) -> bool:
-    takes = _CALL_TAKES_MASK.get(cls)
+def _call_takes(cls) -> tuple[bool, bool]:
+    """Whether ``cls.call`` accepts ``training`` and ``mask``: Keras passes each only to a
+    ``call`` that names it (or takes ``**kwargs``)."""
+    takes = _CALL_TAKES.get(cls)
     if takes is None:
-        takes = _CALL_TAKES_MASK[cls] = "mask" in inspect.signature(cls.call).parameters
+        params = inspect.signature(cls.call).parameters
+        var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        takes = _CALL_TAKES[cls] = ("training" in params or var_kw, "mask" in params)
     return takes
+
+
+class _CallContext(threading.local):
+    """The ``training`` value of the layer call in progress (per thread): a layer called inside
+    another layer's ``call`` without ``training=`` inherits it, as in Keras."""
+
+    training = None
+
+
+_call_context = _CallContext()
 
 
 def _marking_built(build):
@@ -427,12 +442,20 @@ class Layer:
         if not isinstance(inputs, (list, tuple, dict)):
             inputs = to_tensor(inputs, self.dtype)
         self._maybe_build(_shape_of(inputs))
+        outer = _call_context.training
         if training is None:
-            training = False
-        if mask is not None and _call_takes_mask(type(self)):
+            training = bool(outer)
+        takes_training, takes_mask = _call_takes(type(self))
+        if mask is not None and takes_mask:
             kwargs["mask"] = mask
+        if takes_training:
+            kwargs["training"] = training
         self._added_losses = []
-        outputs = self.call(inputs, *args, training=training, **kwargs)
+        _call_context.training = training
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            _call_context.training = outer
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(outputs) / outputs.shape[0]]
         if self.supports_masking and _masks_of(outputs) is None:

@@ -263,3 +263,34 @@ def test_keras_style_gan_train_step_with_gradient_tape():
     assert set(history.history) == {"d_loss", "g_loss"}
     after = np.mean(generator.predict(np.random.default_rng(1).normal(size=(500, 2)), verbose=0))
     assert abs(before - 3.0) > 3 and abs(after - 3.0) < 1  # the generator moved to the data
+
+
+class Noisy(Layer):
+    """A custom layer whose call takes no ``training`` argument (Keras passes none then)."""
+
+    def call(self, inputs):
+        return inputs + 1.0
+
+
+class Block(Layer):
+    """Calls a Dropout without passing ``training``: it inherits the outer call's value."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.noisy = Noisy()
+        self.dropout = lamina.layers.Dropout(0.5)
+
+    def call(self, inputs):
+        return self.dropout(self.noisy(inputs))
+
+
+def test_training_is_passed_only_to_calls_that_take_it_and_inherited_inside_calls():
+    block = Block()
+    x = np.ones((200, 10), "float32")
+    np.testing.assert_array_equal(block(x).numpy(), 2 * x)  # inference: dropout is identity
+    dropped = block(x, training=True).numpy()
+    assert (dropped == 0).mean() > 0.3 and set(np.unique(dropped)) == {0.0, 4.0}
+    inputs = Input(shape=(10,))
+    model = Model(inputs, Block()(inputs))
+    assert (model(x, training=True).numpy() == 0).any()
+    assert not (model(x).numpy() == 0).any()

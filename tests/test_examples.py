@@ -1,0 +1,60 @@
+"""The generative and transfer-learning examples' building blocks, on tiny data (the full runs
+and their figures are in the scripts' docstrings and the changelog notes)."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lamina
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+gan = pytest.importorskip("gan")
+vae = pytest.importorskip("vae")
+transfer_learning = pytest.importorskip("transfer_learning")
+
+
+def test_gan_step_trains_each_network_on_its_own_loss(tmp_path):
+    lamina.seed(0)
+    model = gan.GAN(gan.build_generator(), gan.build_discriminator(), gan.LATENT_DIM)
+    model.compile(
+        lamina.optimizers.Adam(2e-4, beta_1=0.5), lamina.optimizers.Adam(2e-4, beta_1=0.5),
+        lamina.losses.BinaryCrossentropy(from_logits=True),
+    )  # fmt: skip
+    real = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+    g_before = [w.copy() for w in model.generator.get_weights()]
+    history = model.fit(
+        real, epochs=1, batch_size=8, verbose=0,
+        callbacks=[gan.SaveSamples(tmp_path, gan.LATENT_DIM)],
+    )  # fmt: skip
+    assert set(history.history) == {"d_loss", "g_loss"}
+    assert all(np.isfinite(v[0]) for v in history.history.values())
+    assert model.d_optimizer.iterations == model.g_optimizer.iterations == 2
+    assert not np.array_equal(g_before[0], model.generator.get_weights()[0])
+    assert (tmp_path / "epoch_01.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_vae_loss_is_reconstruction_plus_kl_and_decreases():
+    lamina.seed(0)
+    model = vae.VAE(vae.build_encoder(), vae.build_decoder())
+    model.compile(optimizer=lamina.optimizers.Adam(1e-3), loss=vae.reconstruction_loss)
+    x = (np.random.default_rng(0).uniform(size=(64, 28, 28, 1)) > 0.7).astype("float32")
+    history = model.fit(x, x, epochs=3, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    z_mean, z_log_var, z = model.encoder.predict(x[:4], verbose=0)
+    assert z_mean.shape == z_log_var.shape == z.shape == (4, vae.LATENT_DIM)
+    model(x[:4])
+    kl = -0.5 * np.sum(1 + z_log_var - z_mean**2 - np.exp(z_log_var), axis=1).mean()
+    assert model.losses[0].item() == pytest.approx(kl, rel=1e-4)
+
+
+def test_transfer_learning_freezes_the_shared_base():
+    base = transfer_learning.build_base()
+    base.trainable = False
+    model = transfer_learning.with_head(base, "head_only")
+    assert len(model.trainable_weights) == 2  # the new Dense head
+    x, y = transfer_learning.one_percent(
+        np.zeros((1000, 1)), np.repeat(np.arange(5), 200), np.random.default_rng(0)
+    )
+    assert len(x) == 10 and np.bincount(y).tolist() == [2] * 5
