@@ -107,7 +107,7 @@ class SaveSamples(callbacks.Callback):
         images = self.model.generator.predict(self.noise, verbose=0)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         path = self.out_dir / f"epoch_{epoch + 1:02d}.png"
-        save_img(path, image_grid((images + 1) / 2, cols=8, pad_value=1.0), scale=False)
+        save_img(path, 255 * image_grid((images + 1) / 2, cols=8, pad_value=1.0), scale=False)
         print(f"saved {path}")
 
 

@@ -113,10 +113,11 @@ def main():
           f"(mean top-class probability {confidence:.3f})")  # fmt: skip
 
     pairs = np.stack([x_test[:32], reconstructions[:32]], axis=1).reshape(64, 28, 28, 1)
-    save_img(out / "reconstructions.png", image_grid(pairs, cols=8, pad_value=1.0), scale=False)
+    grid = image_grid(pairs, cols=8, pad_value=1.0)
+    save_img(out / "reconstructions.png", 255 * grid, scale=False)
     prior = np.random.default_rng(0).normal(size=(64, LATENT_DIM)).astype(np.float32)
     samples = vae.decoder.predict(prior, verbose=0)
-    save_img(out / "samples.png", image_grid(samples, cols=8, pad_value=1.0), scale=False)
+    save_img(out / "samples.png", 255 * image_grid(samples, cols=8, pad_value=1.0), scale=False)
     print(f"saved {out / 'reconstructions.png'} (original | reconstruction) and "
           f"{out / 'samples.png'} (decoded from the prior)")  # fmt: skip
 
