@@ -17,6 +17,7 @@ import math
 from lamina import initializers, ops, regularizers
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
+from lamina.layers import symbolic
 from lamina.layers.layer import Layer, _serialize, get_mask, to_tensor
 from lamina.ops.attention import causal_mask, scaled_dot_product_attention
 
@@ -193,6 +194,16 @@ class MultiHeadAttention(Layer):
             raise TypeError(
                 f"{self.name} needs a value: call mha(query, value) (mha(x, x) for self-attention)"
             )
+        if symbolic.is_symbolic((query, value, key)):  # functional API: Layer's symbolic call
+            options = dict(query_mask=query_mask, value_mask=value_mask, key_mask=key_mask,
+                           attention_mask=attention_mask, training=training)  # fmt: skip
+            options = {k: v for k, v in options.items() if v is not None}
+            if return_attention_scores:
+                options["return_attention_scores"] = True
+            if use_causal_mask:
+                options["use_causal_mask"] = True
+            args = (value,) if key is None else (value, key)
+            return super().__call__(query, *args, **options, **kwargs)
         # Keras reads the masks attached to query, value and key before they become inputs.
         query_mask = get_mask(query) if query_mask is None else query_mask
         value_mask = get_mask(value) if value_mask is None else value_mask

@@ -18,9 +18,6 @@ True
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 import warnings
 
 import numpy as np
@@ -76,6 +73,8 @@ class Model(Layer):
         """
         from lamina import losses, optimizers
 
+        self._compile_args = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
+                              "weighted_metrics": weighted_metrics}  # fmt: skip
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         names = getattr(self, "output_names", None) or []
@@ -109,11 +108,6 @@ class Model(Layer):
             if not isinstance(metric_ids, dict)
             else []
         )
-        self._compile_config = {
-            "optimizer": optimizer if isinstance(optimizer, str) else None,
-            "loss": loss if isinstance(loss, str) else None,
-            "metrics": [m for m in self._metric_ids if isinstance(m, str)],
-        }
         self._metrics = None  # resolved when the output shape is known
         self.compiled = True
 
@@ -563,24 +557,27 @@ class Model(Layer):
                 return layer
         raise ValueError(f"no layer named {name!r}; layers are {[l.name for l in self.layers]}")
 
-    # ----- saving (a simple npz file; the full format arrives with the saving issue) -----
+    # ----- saving: the .lamina format lives in lamina/saving/ -----
+    def save(self, filepath, include_optimizer: bool = True, weights_dtype=None) -> None:
+        """Write architecture, weights, compile settings and optimizer state to one file,
+        atomically (see ``lamina.saving.save_model``); ``lamina.models.load_model`` reads it."""
+        from lamina.saving import save_model
+
+        save_model(self, filepath, include_optimizer=include_optimizer, weights_dtype=weights_dtype)
+
     def save_weights(self, filepath) -> None:
-        """Write all weights to an ``.npz`` file, atomically (a failed write keeps the old file)."""
-        arrays = {f"w{i:04d}": w for i, w in enumerate(self.get_weights())}
-        _atomic_savez(filepath, arrays)
+        """Write every weight, by dotted name, to a safetensors file, atomically."""
+        from lamina.saving import save_weights
 
-    def load_weights(self, filepath) -> None:
-        """Read weights written by ``save_weights`` (never executes code from the file)."""
-        with np.load(filepath, allow_pickle=False) as f:
-            keys = sorted(k for k in f.files if k.startswith("w"))
-            self.set_weights([f[k] for k in keys])
+        save_weights(self, filepath)
 
-    def save(self, filepath) -> None:
-        """Write the architecture (JSON) and weights to one ``.npz``-based file, atomically."""
-        config = json.dumps({"class_name": type(self).__name__, "config": self.get_config()})
-        arrays = {f"w{i:04d}": w for i, w in enumerate(self.get_weights())}
-        arrays["config"] = np.frombuffer(config.encode(), dtype=np.uint8)
-        _atomic_savez(filepath, arrays)
+    def load_weights(self, filepath, skip_mismatch: bool = False, mapping=None) -> None:
+        """Load weights by name from a lamina weights or model file, a safetensors file (e.g.
+        from PyTorch, through ``mapping``) or a Keras ``.weights.h5`` file (see
+        ``lamina.saving.load_weights``)."""
+        from lamina.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, mapping=mapping)
 
 
 def unpack(data):
@@ -667,31 +664,8 @@ def _step_result(logs, return_dict):
     return values[0] if len(values) == 1 else values
 
 
-def _atomic_savez(filepath, arrays):
-    filepath = os.fspath(filepath)
-    directory = os.path.dirname(os.path.abspath(filepath))
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
-        os.replace(tmp, filepath)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Keras's name
+    """Rebuild a model written by ``Model.save`` (see ``lamina.saving.load_model``)."""
+    from lamina.saving import load_model as _load
 
-
-def load_model(filepath):
-    """Rebuild a model written by ``Model.save`` (architecture and weights)."""
-    from lamina.layers.layer import deserialize_layer
-
-    with np.load(filepath, allow_pickle=False) as f:
-        if "config" not in f.files:
-            raise ValueError(f"{filepath} is not a lamina model file (no architecture inside)")
-        spec = json.loads(f["config"].tobytes().decode())
-        model = deserialize_layer(spec)
-        keys = sorted(k for k in f.files if k.startswith("w"))
-        model.set_weights([f[k] for k in keys])
-    return model
+    return _load(filepath, custom_objects=custom_objects, compile=compile)
