@@ -42,12 +42,8 @@ def save_weights(model, filepath) -> None:
 def read_weights(filepath, mapping=None) -> dict:
     """The weights in a file, by (mapped) name, as float arrays."""
     what = os.fspath(filepath)
-    with open(filepath, "rb") as f:
-        signature = f.read(8)
-    if signature == HDF5_SIGNATURE:
-        from lamina.saving.keras_h5 import read_keras_weights
-
-        return _mapped(read_keras_weights(filepath), mapping)
+    if _is_hdf5(filepath):
+        raise ValueError(f"{what} is a Keras HDF5 file: load it with model.load_weights(path)")
     tensors, metadata = load_file(filepath, what)
     if metadata.get("format") == model_file.FORMAT:
         tensors, metadata = model_file.read_model_file(filepath)
@@ -55,6 +51,14 @@ def read_weights(filepath, mapping=None) -> dict:
     elif metadata.get("format") not in (None, WEIGHTS_FORMAT):
         raise FormatError(f"{what} holds {metadata['format']!r}, not weights")
     return _mapped(tensors, mapping)
+
+
+def _is_hdf5(filepath) -> bool:
+    try:
+        with open(filepath, "rb") as f:
+            return f.read(8) == HDF5_SIGNATURE
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such file: {os.fspath(filepath)}") from None
 
 
 def _mapped(tensors: dict, mapping) -> dict:
@@ -83,12 +87,17 @@ def load_weights(model, filepath, skip_mismatch: bool = False, mapping=None) -> 
     error lists what does not match.
     """
     what = os.fspath(filepath)
-    weights = read_weights(filepath, mapping)
     if not model.built:
         raise ValueError(
             f"{model.name} is not built: build it (call it on data, or give it an input shape) "
             "before loading weights into it"
         )
+    if _is_hdf5(filepath):
+        from lamina.saving.keras_h5 import keras_weights_for
+
+        weights = _mapped(keras_weights_for(model, filepath), mapping)
+    else:
+        weights = read_weights(filepath, mapping)
     own = model.state_dict()
     if mapping is None and not set(own) <= set(weights) and _same_layout(own, weights):
         # another instance of the same architecture (auto-generated layer names differ):
