@@ -264,3 +264,15 @@ def test_a_weights_file_is_not_a_model_file(tmp_path):
     save_weights(mlp(), tmp_path / "w.lamina")
     with pytest.raises(FormatError, match="not a lamina model file"):
         load_model(tmp_path / "w.lamina")
+
+
+def test_pytorch_safetensors_file_loads_through_the_mapping_hook():
+    fixtures = os.path.join(os.path.dirname(__file__), "..", "fixtures")
+    model = seq((8, 8, 2), L.Conv2D(4, 3, activation="relu", name="conv"), L.MaxPooling2D(),
+                L.Flatten(), L.Dense(5, name="fc"))  # fmt: skip
+    names = {"conv.weight": "conv.kernel", "conv.bias": "conv.bias",
+             "fc.weight": "fc.kernel", "fc.bias": "fc.bias"}  # fmt: skip
+    model.load_weights(os.path.join(fixtures, "torch_cnn.safetensors"),
+                       mapping=torch_to_lamina(names))  # fmt: skip
+    with np.load(os.path.join(fixtures, "torch_cnn_outputs.npz")) as f:
+        np.testing.assert_allclose(model.predict(f["x"], verbose=0), f["y"], atol=1e-5)
