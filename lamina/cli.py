@@ -4,6 +4,9 @@
   saves the model. Offline with no cached MNIST, it says so and trains on the small digits
   dataset shipped inside the package instead.
 - ``lamina demo``: trains a tiny two-layer network with the bare autograd.
+- ``lamina serve PATH [--host 127.0.0.1] [--port 8000] [--max-batch-size 1024] [--workers 1]``:
+  serves a saved model over HTTP (``/health``, ``/metadata``, ``POST /predict``); needs
+  ``pip install "lamina[serve]"``.
 """
 
 from __future__ import annotations
@@ -80,6 +83,18 @@ def train_mnist(epochs=5, batch_size=128, output="mnist_cnn.lamina", seed=0, lim
     return accuracy
 
 
+def serve(path, host="127.0.0.1", port=8000, max_batch_size=1024, workers=1) -> int:
+    """Serve the model at ``path`` until interrupted; 1 with a message when it cannot start."""
+    from lamina import serve as server
+
+    try:
+        server.run(path, host=host, port=port, max_batch_size=max_batch_size, workers=workers)
+    except (ImportError, OSError, ValueError) as exc:
+        print(f"lamina serve: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lamina", description="lamina deep-learning framework")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -92,7 +107,19 @@ def main(argv: list[str] | None = None) -> int:
     p_mnist.add_argument("--output", default="mnist_cnn.lamina")
     p_mnist.add_argument("--seed", type=int, default=0)
     p_mnist.add_argument("--limit", type=int, default=None, help="use only this many images")
+    p_serve = sub.add_parser("serve", help="serve a saved model over HTTP (FastAPI + uvicorn)")
+    p_serve.add_argument("path", help="a model file written by model.save()")
+    p_serve.add_argument("--host", default="127.0.0.1", help="0.0.0.0 listens on every interface")
+    p_serve.add_argument("--port", type=int, default=8000)
+    p_serve.add_argument(
+        "--max-batch-size", type=int, default=1024, help="most samples in one request"
+    )
+    p_serve.add_argument(
+        "--workers", type=int, default=1, help="server processes, each with its own model"
+    )
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(args.path, args.host, args.port, args.max_batch_size, args.workers)
     if args.command == "demo":
         demo(args.epochs, args.seed)
     elif args.command == "mnist":
