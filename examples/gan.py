@@ -7,7 +7,7 @@ noise is saved as a PNG after every epoch. At the end, 1,000 generated digits ar
 separately trained classifier (examples/digit_judge.py): a good generator covers the ten classes
 with digits that the classifier is sure about.
 
-LAMINA_DATA_DIR=../shared/datasets python examples/gan.py            # 10 epochs, ~25 min on 2 cores
+LAMINA_DATA_DIR=../shared/datasets python examples/gan.py            # 5 epochs, ~13 min on 2 cores
 LAMINA_DATA_DIR=../shared/datasets python examples/gan.py --epochs 1 --out gan_images
 """
 
@@ -113,7 +113,7 @@ class SaveSamples(callbacks.Callback):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--out", default="gan_images", help="folder for the PNG grids")
     args = parser.parse_args()

@@ -12,7 +12,7 @@ the negative ELBO (evidence lower bound) per image:
 At the end the script saves reconstructions of test digits and new digits decoded from the prior
 N(0, 1), and has the classifier of examples/digit_judge.py label the reconstructions.
 
-LAMINA_DATA_DIR=../shared/datasets python examples/vae.py        # 10 epochs, ~10 min on 2 cores
+LAMINA_DATA_DIR=../shared/datasets python examples/vae.py        # 5 epochs, ~10 min on 2 cores
 """
 
 import argparse
@@ -84,7 +84,7 @@ def reconstruction_loss(y_true, y_pred):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--out", default="vae_images", help="folder for the PNG files")
     args = parser.parse_args()
     out = Path(args.out)

@@ -53,7 +53,7 @@ def test_transfer_learning_freezes_the_shared_base():
     base = transfer_learning.build_base()
     base.trainable = False
     model = transfer_learning.with_head(base, "head_only")
-    assert len(model.trainable_weights) == 2  # the new Dense head
+    assert len(model.trainable_weights) == 4  # the new head: two Dense layers
     x, y = transfer_learning.one_percent(
         np.zeros((1000, 1)), np.repeat(np.arange(5), 200), np.random.default_rng(0)
     )
