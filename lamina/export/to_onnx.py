@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from lamina import activations, backend
+from lamina.files import write_atomic
 from lamina.layers import (
     ELU,
     GRU,
@@ -773,22 +773,6 @@ def _graph_inputs(g: _Graph, model) -> list:
     )
 
 
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write to a temporary file next to ``path``, then rename it: never a half-written file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def onnx(model, path, opset: int = MIN_OPSET) -> str:
     """Write ``model`` (``Sequential`` or ``Model(inputs, outputs)``) to ``path`` as an ONNX
     model checked by ``onnx.checker``, and return the path.
@@ -819,5 +803,5 @@ def onnx(model, path, opset: int = MIN_OPSET) -> str:
         g.add_output(value, name)
     proto = g.model(model.name)
     onnx_module.checker.check_model(proto)
-    _write_atomically(path, proto.SerializeToString())
+    write_atomic(path, proto.SerializeToString())
     return path

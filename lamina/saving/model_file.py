@@ -33,13 +33,8 @@ import warnings
 import numpy as np
 
 from lamina import backend
-from lamina.saving.safetensors import (
-    FormatError,
-    encode_header,
-    load_file_with_data,
-    pack,
-    write_atomic,
-)
+from lamina.files import write_atomic
+from lamina.saving.safetensors import FormatError, encode_header, load_file_with_data, pack
 
 FORMAT = "lamina.model"
 FORMAT_VERSION = 1

@@ -21,9 +21,10 @@ import json
 import math
 import os
 import struct
-import tempfile
 
 import numpy as np
+
+from lamina.files import write_atomic
 
 MAX_HEADER_BYTES = 64 * 2**20  # a header describes tensors; 64 MiB is far beyond any real one
 MAX_RANK = 16
@@ -81,27 +82,6 @@ def encode_header(entries: dict, metadata: dict | None = None) -> bytes:
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)  # the spec pads the header to a multiple of 8 bytes
     return struct.pack("<Q", len(text)) + text
-
-
-def write_atomic(path, *parts: bytes) -> None:
-    """Write ``parts`` to ``path`` through a temporary file in the same folder, flushed to disk
-    and renamed over the target: a crash or error mid-write leaves the old file whole."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for part in parts:
-                f.write(part)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def save_file(tensors: dict, path, metadata: dict | None = None) -> None:
