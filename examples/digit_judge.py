@@ -20,7 +20,8 @@ from lamina.datasets import mnist
 from lamina.layers import Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D
 from lamina.models import Sequential
 
-CACHE = Path(os.environ.get("LAMINA_CACHE_DIR", Path.home() / ".lamina")) / "mnist_judge.npz"
+CACHE_DIR = Path(os.environ.get("LAMINA_CACHE_DIR", Path.home() / ".lamina"))
+CACHE = CACHE_DIR / "mnist_judge.safetensors"
 
 
 def build_judge():
@@ -37,8 +38,11 @@ def load_judge(verbose=True):
     judge = build_judge()
     judge.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     if CACHE.exists():
-        judge.load_weights(CACHE)
-        return judge
+        try:
+            judge.load_weights(CACHE)
+            return judge
+        except ValueError as exc:  # written by an older lamina: train again
+            print(f"digit judge: retraining ({exc})")
     lamina.seed(1234)
     (x_train, y_train), (x_test, y_test) = mnist.load_data()
     x_train = (x_train / 255.0).astype(np.float32)[..., None]
