@@ -181,6 +181,12 @@ def read_model_file(filepath):
     checksum; raises ``FormatError`` naming what is wrong."""
     what = os.fspath(filepath)
     tensors, metadata, data = load_file_with_data(filepath, what)
+    check_model_file(metadata, data, what)
+    return tensors, metadata
+
+
+def check_model_file(metadata, data, what) -> None:
+    """Refuse (``FormatError``) a file whose format, version or checksum is not right."""
     if metadata.get("format") != FORMAT:
         found = metadata.get("format")
         raise FormatError(
@@ -202,7 +208,6 @@ def read_model_file(filepath):
         raise FormatError(
             f"{what}: checksum mismatch: the tensor data was corrupted or tampered with"
         )
-    return tensors, metadata
 
 
 def _json(metadata, key, what):
@@ -278,13 +283,8 @@ def _build(model, shape, has_weights):
     def zeros(s):
         return backend.xp.zeros(tuple(1 if d is None else d for d in s), dtype=backend.floatx())
 
-    with no_grad():
-        if shape and isinstance(shape[0], list):
-            model([zeros(s) for s in shape])
-        elif hasattr(model, "build") and type(model).__name__ == "Sequential":
-            model.build(tuple(shape))
-        else:
-            model(zeros(shape))
+    with no_grad():  # one call on zeros builds any model (Sequential's build runs inside it)
+        model([zeros(s) for s in shape] if shape and isinstance(shape[0], list) else zeros(shape))
 
 
 def _assign(model, weights, what):

@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from lamina.saving import model_file
-from lamina.saving.safetensors import FormatError, load_file, save_file
+from lamina.saving.safetensors import FormatError, load_file_with_data, save_file
 
 WEIGHTS_FORMAT = "lamina.weights"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -44,9 +44,9 @@ def read_weights(filepath, mapping=None) -> dict:
     what = os.fspath(filepath)
     if _is_hdf5(filepath):
         raise ValueError(f"{what} is a Keras HDF5 file: load it with model.load_weights(path)")
-    tensors, metadata = load_file(filepath, what)
-    if metadata.get("format") == model_file.FORMAT:
-        tensors, metadata = model_file.read_model_file(filepath)
+    tensors, metadata, data = load_file_with_data(filepath, what)
+    if metadata.get("format") == model_file.FORMAT:  # a whole model: checked, then its weights
+        model_file.check_model_file(metadata, data, what)
         tensors = model_file.weights_from(tensors, metadata, what)
     elif metadata.get("format") not in (None, WEIGHTS_FORMAT):
         raise FormatError(f"{what} holds {metadata['format']!r}, not weights")

@@ -276,3 +276,17 @@ def test_pytorch_safetensors_file_loads_through_the_mapping_hook():
                        mapping=torch_to_lamina(names))  # fmt: skip
     with np.load(os.path.join(fixtures, "torch_cnn_outputs.npz")) as f:
         np.testing.assert_allclose(model.predict(f["x"], verbose=0), f["y"], atol=1e-5)
+
+
+def test_load_weights_reads_a_model_file_and_checks_it(tmp_path):
+    model = mlp()
+    model.save(tmp_path / "m.lamina")
+    other = mlp()
+    other.load_weights(tmp_path / "m.lamina")
+    for a, b in zip(other.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    blob = bytearray((tmp_path / "m.lamina").read_bytes())
+    blob[-3] ^= 0xFF
+    (tmp_path / "bad.lamina").write_bytes(bytes(blob))
+    with pytest.raises(FormatError, match="checksum mismatch"):
+        other.load_weights(tmp_path / "bad.lamina")
