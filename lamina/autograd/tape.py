@@ -34,8 +34,10 @@ class GradientTape:
     """
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        # watch_accessed_variables is accepted for TensorFlow code: lamina records every op on
+        # tensors that require grad, so every weight is watched either way
+        del watch_accessed_variables
         self.persistent = persistent
-        self.watch_accessed_variables = watch_accessed_variables
         self._used = False
         self._grad_mode = None
 
