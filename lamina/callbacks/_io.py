@@ -2,6 +2,9 @@
 
 >>> format_logs({"loss": 0.123456, "accuracy": 0.95, "lr": 1e-5})
 'loss: 0.1235 - accuracy: 0.9500 - lr: 1.0000e-05'
+>>> import numpy as np
+>>> format_logs({"f1": np.array([0.5, 0.25]), "confusion": np.array([[3, 1], [0, 4]])})
+'f1: [0.5000 0.2500] - confusion: [[3 1] [0 4]]'
 """
 
 from __future__ import annotations
@@ -19,9 +22,15 @@ def print_msg(message: str) -> None:
 
 def format_value(value) -> str:
     """Four decimals, or scientific notation for values too small to show that way (Keras style)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
     if isinstance(value, numbers.Real):
         value = float(value)
         return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
+    if hasattr(value, "ndim") and hasattr(value, "tolist"):  # a per-class result: [0.5000 0.2500]
+        if value.ndim > 1:
+            return "[" + " ".join(format_value(row) for row in value) + "]"
+        return "[" + " ".join(format_value(v) for v in value.tolist()) + "]"
     return str(value)
 
 

@@ -158,7 +158,7 @@ class Model(Layer):
             m.reset_state()
 
     def _metric_logs(self) -> dict:
-        return {m.name: float(m.result()) for m in self.metrics}
+        return _as_logs({m.name: m.result() for m in self.metrics})  # per-class arrays stay
 
     # ----- one step -----
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
@@ -493,7 +493,9 @@ class Model(Layer):
             raise ValueError("evaluate() got no batches from its dataset")
         callback_list.on_test_end(logs)
         if verbose not in (0, "0") and not internal:
-            print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+            from lamina.callbacks._io import format_logs
+
+            print(format_logs(logs))
         return _step_result(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):

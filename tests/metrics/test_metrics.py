@@ -218,3 +218,91 @@ def test_config_round_trip(metric):
     assert clone.get_config() == config and clone.name == metric.name
     again = metrics.get({"class_name": type(metric).__name__, "config": config})
     assert again.get_config() == config
+
+
+# ----- the metrics of issue 8 inside compile/fit and the model file -----
+def test_new_metrics_by_name_in_compile_fit_and_evaluate():
+    import lamina
+    from lamina import layers
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(128, 6)).astype(np.float32)
+    y = (x[:, 0] + 0.3 * x[:, 1] > 0).astype(np.float32)
+    model = lamina.models.Sequential([layers.Input((6,)), layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["precision", "recall", "auc", "rmse"])
+    history = model.fit(x, y, epochs=2, batch_size=32, validation_split=0.25, verbose=0)
+    for key in ("precision", "recall", "auc", "rmse", "val_auc"):
+        assert len(history.history[key]) == 2 and 0 <= history.history[key][-1] <= 1, key
+    logs = model.evaluate(x, y, return_dict=True, verbose=0)
+    probs = model.predict(x, verbose=0)[:, 0]
+    skm = pytest.importorskip("sklearn.metrics")
+    assert logs["precision"] == pytest.approx(skm.precision_score(y, probs > 0.5), abs=1e-6)
+    assert logs["recall"] == pytest.approx(skm.recall_score(y, probs > 0.5), abs=1e-6)
+    assert logs["auc"] == pytest.approx(skm.roc_auc_score(y, probs), abs=0.01)
+
+
+def test_per_class_results_reach_the_logs_as_arrays(capsys):
+    import lamina
+    from lamina import layers
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    model = lamina.models.Sequential([layers.Input((4,)), layers.Dense(3, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy",
+                  metrics=[metrics.F1Score(), metrics.ConfusionMatrix(num_classes=3)])  # fmt: skip
+    history = model.fit(x, y, epochs=1, verbose=2)
+    f1, matrix = history.history["f1_score"][0], history.history["confusion_matrix"][0]
+    assert f1.shape == (3,) and matrix.shape == (3, 3) and matrix.sum() == 64
+    assert "f1_score: [" in capsys.readouterr().out
+
+
+def test_new_metrics_round_trip_through_config_and_the_model_file(tmp_path):
+    import lamina
+    from lamina import layers
+
+    chosen = [metrics.AUC(curve="PR", num_thresholds=50), metrics.F1Score(average="macro"),
+              metrics.FBetaScore(beta=2.0), metrics.Precision(thresholds=[0.3, 0.7]),
+              metrics.TopKCategoricalAccuracy(k=2), metrics.R2Score(class_aggregation=None),
+              metrics.ConfusionMatrix(num_classes=4), metrics.RootMeanSquaredError()]  # fmt: skip
+    for m in chosen:
+        again = metrics.get({"class_name": type(m).__name__, "config": m.get_config()})
+        assert type(again) is type(m) and again.get_config() == m.get_config()
+    model = lamina.models.Sequential([layers.Input((4,)), layers.Dense(4, activation="softmax")])
+    model.compile(
+        "adam",
+        "categorical_crossentropy",
+        metrics=[metrics.F1Score(average="weighted"), metrics.AUC(multi_label=True)],
+    )
+    path = tmp_path / "m.lamina"
+    model.save(path)
+    loaded = lamina.models.load_model(path)
+    x, y = np.eye(4, dtype=np.float32), np.eye(4, dtype=np.float32)
+    logs = loaded.evaluate(x, y, return_dict=True, verbose=0)  # resolves the compiled metrics
+    assert logs["f1_score"] == model.evaluate(x, y, return_dict=True, verbose=0)["f1_score"]
+    restored = {type(m).__name__: m.get_config() for m in loaded.metrics}
+    assert restored["F1Score"]["average"] == "weighted" and restored["AUC"]["multi_label"]
+
+
+@pytest.mark.parametrize("bad, match", [
+    (lambda: metrics.F1Score(average="samples"), "average must be one of"),
+    (lambda: metrics.AUC(curve="DET"), "curve must be one of"),
+    (lambda: metrics.Precision(thresholds=1.5), "thresholds must be in"),
+    (lambda: metrics.TopKCategoricalAccuracy(k=0), "k must be a positive integer"),
+    (lambda: metrics.get("confusion_matrix"), "needs arguments"),
+    (lambda: metrics.R2Score(class_aggregation="max"), "class_aggregation must be one of"),
+])  # fmt: skip
+def test_bad_arguments_are_named(bad, match):
+    with pytest.raises(ValueError, match=match):
+        bad()
+
+
+def test_mismatched_shapes_and_labels_are_named():
+    with pytest.raises(ValueError, match="labels must be in"):
+        metrics.F1Score().update_state([0, 5], [[0.2, 0.8], [0.6, 0.4]])
+    with pytest.raises(ValueError, match="do not match"):
+        metrics.AUC().update_state([0, 1, 1], [0.2, 0.8])
+    m = metrics.F1Score()
+    m.update_state([0, 1], [[0.2, 0.8], [0.6, 0.4]])
+    with pytest.raises(ValueError, match="earlier batches had 2"):
+        m.update_state([0, 1], [[0.2, 0.7, 0.1], [0.6, 0.3, 0.1]])
