@@ -11,6 +11,7 @@ from lamina import (  # noqa: I001 - after the core they build on
     activations,
     callbacks,
     datasets,
+    evaluation,
     initializers,
     layers,
     losses,
@@ -20,6 +21,7 @@ from lamina import (  # noqa: I001 - after the core they build on
     optimizers,
     random,
     regularizers,
+    saving,
     utils,
 )
 from lamina.autograd import (
@@ -35,16 +37,24 @@ from lamina.autograd import (
 )
 from lamina.backend import floatx, get_backend, seed, set_backend, set_floatx
 
+# Keras's top-level names, so that `import lamina as keras` runs Keras tutorials unchanged
+from lamina.layers import Input
+from lamina.models import Model, Sequential
+
 __version__ = "0.1.0"
 
 __all__ = [
     "Function",
     "GradientTape",
+    "Input",
+    "Model",
+    "Sequential",
     "Tensor",
     "activations",
     "callbacks",
     "datasets",
     "enable_grad",
+    "evaluation",
     "floatx",
     "get_backend",
     "grad",
@@ -59,6 +69,7 @@ __all__ = [
     "optimizers",
     "random",
     "regularizers",
+    "saving",
     "seed",
     "set_backend",
     "set_floatx",

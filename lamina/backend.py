@@ -99,6 +99,21 @@ def seed(n: int) -> None:
     _pyrandom.seed(n)
 
 
+def epsilon() -> float:
+    """The fuzz factor Keras adds to denominators, ``1e-7`` (``keras.backend.epsilon()``)."""
+    return 1e-7
+
+
+_SESSION_RESETTERS: list = []
+
+
+def clear_session() -> None:
+    """Start afresh, as ``keras.backend.clear_session()``: automatic layer and model names count
+    from the beginning again (``dense``, ``dense_1``, ...). Models already built keep working."""
+    for reset in _SESSION_RESETTERS:
+        reset()
+
+
 def rng():
     """lamina's random generator (a ``numpy.random.Generator`` or CuPy's equivalent)."""
     return _state["rng"]

@@ -14,8 +14,21 @@ import os
 
 import numpy as np
 
+from lamina.backend import seed as set_random_seed  # keras.utils.set_random_seed
 from lamina.data.timeseries import timeseries_dataset_from_array
 from lamina.png import write_png
+
+
+def normalize(x, axis=-1, order=2):
+    """``x`` divided by its ``order``-norm along ``axis`` (zero vectors stay zero), as
+    ``keras.utils.normalize``.
+
+    >>> normalize([[3.0, 4.0], [0.0, 0.0]]).tolist()
+    [[0.6, 0.8], [0.0, 0.0]]
+    """
+    x = np.asarray(x, dtype=np.float64 if np.asarray(x).dtype == np.float64 else np.float32)
+    norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
+    return x / np.where(norm == 0, 1, norm)
 
 
 def to_categorical(x, num_classes=None):
@@ -72,7 +85,8 @@ def pad_sequences(
     return out
 
 
-__all__ = ["pad_sequences", "timeseries_dataset_from_array", "to_categorical"]
+__all__ = ["image_grid", "normalize", "pad_sequences", "save_img", "set_random_seed",
+           "timeseries_dataset_from_array", "to_categorical"]  # fmt: skip
 
 
 def image_grid(images, cols=None, padding=2, pad_value=None):

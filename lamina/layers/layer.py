@@ -31,6 +31,7 @@ from lamina.layers.variable import Variable
 
 _LAYER_CLASSES: dict[str, type] = {}
 _NAME_COUNTS: dict[str, int] = {}
+backend._SESSION_RESETTERS.append(_NAME_COUNTS.clear)  # backend.clear_session()
 
 
 def register_layer(cls):
