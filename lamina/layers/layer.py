@@ -256,7 +256,8 @@ class Layer:
         dtype = dtype or self.dtype
         init = initializers.get(initializer)
         shape = tuple(int(s) for s in ((shape,) if isinstance(shape, int) else shape))
-        value = xp.ascontiguousarray(init(shape, dtype=dtype))  # BLAS and in-place updates
+        # C order for BLAS and in-place updates; asarray (unlike ascontiguousarray) keeps shape ()
+        value = xp.asarray(init(shape, dtype=dtype), order="C")
         var = Variable(
             value,
             trainable=trainable,

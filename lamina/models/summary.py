@@ -48,6 +48,10 @@ def summary_lines(model, line_length=None):
             row.append(_connections(model, layer))
         rows.append(row)
     header = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if functional else [])
+    if not line_length:  # widen a column rather than let a long name push the next one aside
+        for i in range(3):
+            widths[i] = max(widths[i], 2 + max(len(row[i]) for row in [header, *rows]))
+        total = sum(widths)
     lines = [f'Model: "{model.name}"', "_" * total]
 
     def line(cells):
