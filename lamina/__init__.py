@@ -23,6 +23,7 @@ from lamina import (  # noqa: I001 - after the core they build on
     regularizers,
     saving,
     utils,
+    wrappers,
 )
 from lamina.autograd import (
     Function,
@@ -76,4 +77,5 @@ __all__ = [
     "tensor",
     "utils",
     "value_and_grad",
+    "wrappers",
 ]
