@@ -7,6 +7,8 @@
 - ``lamina serve PATH [--host 127.0.0.1] [--port 8000] [--max-batch-size 1024] [--workers 1]``:
   serves a saved model over HTTP (``/health``, ``/metadata``, ``POST /predict``); needs
   ``pip install "lamina[serve]"``.
+- ``lamina report RUN_DIR [--output FILE]``: renders the HTML report of a training run again
+  from the folder the ``lamina.callbacks.Report`` callback wrote (``run.json`` and its images).
 """
 
 from __future__ import annotations
@@ -95,6 +97,20 @@ def serve(path, host="127.0.0.1", port=8000, max_batch_size=1024, workers=1) -> 
     return 0
 
 
+def report(run_dir, output=None) -> int:
+    """Write ``run_dir/report.html`` (or ``output``) from ``run_dir/run.json``; 1 with a
+    message when the folder holds no run."""
+    from lamina.report import write_report
+
+    try:
+        path = write_report(run_dir, output)
+    except (OSError, ValueError) as exc:
+        print(f"lamina report: {exc}", file=sys.stderr)
+        return 1
+    print(f"report written to {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lamina", description="lamina deep-learning framework")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -117,7 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument(
         "--workers", type=int, default=1, help="server processes, each with its own model"
     )
+    p_report = sub.add_parser("report", help="render the HTML report of a training run folder")
+    p_report.add_argument("run_dir", help="a folder written by the Report callback")
+    p_report.add_argument("--output", default=None, help="default: RUN_DIR/report.html")
     args = parser.parse_args(argv)
+    if args.command == "report":
+        return report(args.run_dir, args.output)
     if args.command == "serve":
         return serve(args.path, args.host, args.port, args.max_batch_size, args.workers)
     if args.command == "demo":

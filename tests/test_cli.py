@@ -34,3 +34,22 @@ def test_main_job_offline_falls_back_to_bundled_digits(tmp_path, monkeypatch, ca
     accuracy = float(text.split("test accuracy: ")[1].split()[0])
     assert accuracy > 0.9
     assert out.exists()
+
+
+def test_report_renders_a_run_folder(tmp_path, capsys):
+    from lamina.layers import Dense
+    from lamina.models import Sequential
+    from lamina.report import save_run
+
+    model = Sequential([Dense(2, activation="softmax", input_shape=(3,))])
+    save_run(tmp_path, model, history={"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]})
+    output = tmp_path / "page.html"
+    assert cli.main(["report", str(tmp_path), "--output", str(output)]) == 0
+    assert f"report written to {output}" in capsys.readouterr().out
+    page = output.read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.count("<polyline") == 2
+
+
+def test_report_of_a_folder_without_a_run_says_so(tmp_path, capsys):
+    assert cli.main(["report", str(tmp_path)]) == 1
+    assert "run.json not found" in capsys.readouterr().err

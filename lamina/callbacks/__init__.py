@@ -8,6 +8,7 @@ epochs and batches. Keras 3 names, arguments and behaviour.
 from lamina.callbacks.callback import Callback
 from lamina.callbacks.callback_list import CallbackList
 from lamina.callbacks.csv_logger import CSVLogger
+from lamina.callbacks.diagnostics import Diagnostics
 from lamina.callbacks.early_stopping import EarlyStopping
 from lamina.callbacks.history import History
 from lamina.callbacks.lambda_callback import LambdaCallback
@@ -15,12 +16,14 @@ from lamina.callbacks.learning_rate_scheduler import LearningRateScheduler
 from lamina.callbacks.model_checkpoint import ModelCheckpoint
 from lamina.callbacks.progbar_logger import ProgbarLogger
 from lamina.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from lamina.callbacks.report import Report
 from lamina.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "CSVLogger",
     "Callback",
     "CallbackList",
+    "Diagnostics",
     "EarlyStopping",
     "History",
     "LambdaCallback",
@@ -28,5 +31,6 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "Report",
     "TerminateOnNaN",
 ]

@@ -21,6 +21,10 @@ class History(Callback):
         history: dict mapping each log key (``loss``, metrics, ``val_*``, ``learning_rate``) to
             the list of its values, one per epoch.
         epoch: the indices of the epochs recorded in this fit (from 0).
+        diagnostics: the findings of a ``Diagnostics`` callback (``lamina.explain.Finding``),
+            empty without one.
+        diagnostics_stats: what ``Diagnostics`` inspected, per epoch (gradient norms, dead and
+            saturated fractions per layer); None without it.
 
     As in Keras, ``on_train_begin`` clears ``epoch`` but not ``history``: fit makes a new History
     each call, so a History reused across fits (passed in ``callbacks``) keeps growing.
@@ -30,6 +34,8 @@ class History(Callback):
         super().__init__()
         self.history: dict[str, list] = {}
         self.epoch: list[int] = []
+        self.diagnostics: list = []
+        self.diagnostics_stats: list | None = None
 
     def on_train_begin(self, logs=None):
         self.epoch = []

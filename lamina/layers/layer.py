@@ -22,6 +22,8 @@ import functools
 import inspect
 import re
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from lamina import backend
 from lamina.autograd.tensor import Tensor
@@ -128,12 +130,36 @@ def _call_takes(cls) -> tuple[bool, bool]:
 
 class _CallContext(threading.local):
     """The ``training`` value of the layer call in progress (per thread): a layer called inside
-    another layer's ``call`` without ``training=`` inherits it, as in Keras."""
+    another layer's ``call`` without ``training=`` inherits it, as in Keras; and the call hooks
+    of this thread (see ``add_call_hook``)."""
 
     training = None
+    hooks = ()
 
 
 _call_context = _CallContext()
+
+
+def add_call_hook(hook: Callable[[Layer, Any], None]) -> Callable[[], None]:
+    """Run ``hook(layer, outputs)`` after every eager layer call in this thread (inner layers
+    before the model that holds them) until the returned ``remove()`` is called: PyTorch's
+    forward hooks, for all layers at once. ``lamina.callbacks.Diagnostics`` and
+    ``lamina.explain.grad_cam`` read activations this way; a hook must not change ``outputs``.
+
+    >>> import lamina
+    >>> from lamina.layers import Dense
+    >>> seen = []
+    >>> remove = add_call_hook(lambda layer, out: seen.append((layer.name, out.shape)))
+    >>> _ = Dense(2, name="probe")(lamina.tensor([[1.0, 2.0, 3.0]])); remove()
+    >>> seen
+    [('probe', (1, 2))]
+    """
+    _call_context.hooks = (*_call_context.hooks, hook)
+
+    def remove() -> None:
+        _call_context.hooks = tuple(h for h in _call_context.hooks if h is not hook)
+
+    return remove
 
 
 def _marking_built(build):
@@ -464,6 +490,8 @@ class Layer:
             out_mask = self.compute_mask(inputs, mask)
             if out_mask is not None:
                 set_mask(outputs, out_mask)
+        for hook in _call_context.hooks:  # usually none: add_call_hook
+            hook(self, outputs)
         return outputs
 
     # ----- config -----

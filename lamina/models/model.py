@@ -53,6 +53,7 @@ class Model(Layer):
         self.loss = None
         self.stop_training = False
         self.history = None
+        self._fit_batch = None  # fit's batch in progress: (x, y[, sample_weight])
 
     # ----- compile -----
     def compile(
@@ -429,6 +430,7 @@ class Model(Layer):
             callback_list.on_epoch_begin(epoch)
             step = -1
             for step, batch in enumerate(train.epoch(steps)):
+                self._fit_batch = batch  # the batch in progress, for callbacks (Diagnostics)
                 callback_list.on_train_batch_begin(step)
                 logs = _as_logs(self.train_step(batch))
                 callback_list.on_train_batch_end(step, logs)
@@ -454,6 +456,7 @@ class Model(Layer):
             logs = epoch_logs
             if self.stop_training:
                 break
+        self._fit_batch = None
         callback_list.on_train_end(logs)
         return callback_list.history
 
