@@ -23,6 +23,7 @@ from lamina import (  # noqa: I001 - after the core they build on
     random,
     regularizers,
     saving,
+    selection,
     utils,
     wrappers,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "regularizers",
     "saving",
     "seed",
+    "selection",
     "set_backend",
     "set_floatx",
     "tensor",
