@@ -1,3 +1,4 @@
+import importlib.util
 import itertools
 import math
 
@@ -170,10 +171,14 @@ def test_other_samplers_search(tmp_path, data, sampler):
 
 
 def test_strategies_by_name():
-    names = {"tpe": "TPESampler", "random": "RandomSampler", "gp": "GPSampler",
-             "nsga2": "NSGAIISampler"}  # fmt: skip
+    names = {"tpe": "TPESampler", "random": "RandomSampler", "nsga2": "NSGAIISampler"}
     for name, cls in names.items():
         assert type(make_sampler(name, seed=0)).__name__ == cls
+    if importlib.util.find_spec("torch") is not None:  # Optuna's GPSampler runs on PyTorch
+        assert type(make_sampler("gp", seed=0)).__name__ == "GPSampler"
+    else:
+        with pytest.raises(ImportError, match="pip install torch"):
+            make_sampler("gp")
     try:
         import cmaes  # noqa: F401
 
