@@ -3,12 +3,12 @@
 The two networks train in turn inside one overridden ``train_step`` (the Keras tutorial's
 structure): the discriminator learns to tell real digits (label 1) from generated ones (0), then
 the generator learns to make the discriminator answer 1. A grid of 64 digits drawn from fixed
-noise is saved as a PNG after every epoch. At the end, 1,000 generated digits are labelled by a
-separately trained classifier (examples/digit_judge.py): a good generator covers the ten classes
-with digits that the classifier is sure about.
+noise is saved as a PNG after every epoch, and after every epoch 1,000 generated digits are
+labelled by a separately trained classifier (examples/digit_judge.py): a good generator covers
+the ten classes with digits that the classifier is sure about.
 
 LAMINA_DATA_DIR=../shared/datasets python examples/gan.py            # 5 epochs, ~13 min on 2 cores
-LAMINA_DATA_DIR=../shared/datasets python examples/gan.py --epochs 1 --out gan_images
+LAMINA_DATA_DIR=../shared/datasets python examples/gan.py --epochs 20 --real-label 0.9
 """
 
 import argparse
@@ -26,14 +26,14 @@ from lamina.utils import image_grid, save_img
 LATENT_DIM = 64
 
 
-def build_generator():
+def build_generator(bn_momentum=0.99):
     """Noise (64) -> 7x7x128 -> 14x14x64 -> 28x28x1 in [-1, 1]."""
     return Sequential([
         layers.Input(shape=(LATENT_DIM,)),
-        layers.Dense(7 * 7 * 128, use_bias=False), layers.BatchNormalization(), layers.ReLU(),
-        layers.Reshape((7, 7, 128)),
+        layers.Dense(7 * 7 * 128, use_bias=False), layers.BatchNormalization(momentum=bn_momentum),
+        layers.ReLU(), layers.Reshape((7, 7, 128)),
         layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False),
-        layers.BatchNormalization(), layers.ReLU(),
+        layers.BatchNormalization(momentum=bn_momentum), layers.ReLU(),
         layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh"),
     ], name="generator")  # fmt: skip
 
@@ -49,8 +49,9 @@ def build_discriminator():
 
 
 class GAN(Model):
-    def __init__(self, generator, discriminator, latent_dim):
+    def __init__(self, generator, discriminator, latent_dim, real_label=1.0):
         super().__init__(name="gan")
+        self.real_label = real_label  # < 1: one-sided label smoothing (Salimans et al., 2016)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
@@ -76,7 +77,8 @@ class GAN(Model):
         with lamina.no_grad():  # the generator is not trained in this half
             fake_images = self.generator(noise, training=True)
         images = ops.concatenate([ops.convert_to_tensor(real_images), fake_images], axis=0)
-        labels = ops.concatenate([ops.ones((batch_size, 1)), ops.zeros((batch_size, 1))], axis=0)
+        real = ops.full((batch_size, 1), self.real_label)
+        labels = ops.concatenate([real, ops.zeros((batch_size, 1))], axis=0)
         with lamina.GradientTape() as tape:
             d_loss = self.loss_fn(labels, self.discriminator(images, training=True))
         weights = self.discriminator.trainable_weights
@@ -111,38 +113,64 @@ class SaveSamples(callbacks.Callback):
         print(f"saved {path}")
 
 
+class JudgeSamples(callbacks.Callback):
+    """After every epoch, the judge labels 1,000 generated digits: classes covered, confidence."""
+
+    def __init__(self, judge, latent_dim, n=1000):
+        super().__init__()
+        self.judge = judge
+        self.noise = np.random.default_rng(1).normal(size=(n, latent_dim)).astype(np.float32)
+        self.scores = []
+
+    def measure(self):
+        digits = (self.model.generator.predict(self.noise, verbose=0) + 1) / 2  # [0, 1], as MNIST
+        return judge_digits(self.judge, digits)
+
+    def on_epoch_end(self, epoch, logs=None):
+        labels, confidence, classes = self.measure()
+        self.scores.append((classes, confidence))
+        counts = np.bincount(labels, minlength=10).tolist()
+        print(f"epoch {epoch + 1}: {len(labels):,} generated digits: {classes}/10 classes, "
+              f"mean top-class probability {confidence:.3f}; class counts {counts}")  # fmt: skip
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--out", default="gan_images", help="folder for the PNG grids")
+    parser.add_argument(
+        "--real-label",
+        type=float,
+        default=1.0,
+        help="the discriminator's target for real images (0.9: label smoothing)",
+    )
+    parser.add_argument(
+        "--bn-momentum",
+        type=float,
+        default=0.99,
+        help="momentum of the generator's BatchNormalization moving statistics",
+    )
     args = parser.parse_args()
 
     lamina.seed(0)
     (x_train, _), _ = mnist.load_data()
     x_train = (x_train.astype(np.float32) / 127.5 - 1.0)[..., None]  # [-1, 1], as tanh makes
 
-    gan = GAN(build_generator(), build_discriminator(), LATENT_DIM)
+    gan = GAN(build_generator(args.bn_momentum), build_discriminator(), LATENT_DIM, args.real_label)
     gan.compile(
         d_optimizer=lamina.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
         g_optimizer=lamina.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
         loss_fn=lamina.losses.BinaryCrossentropy(from_logits=True),
     )
+    judge = JudgeSamples(load_judge(), LATENT_DIM)
     gan.fit(
         x_train,
         epochs=args.epochs,
         batch_size=args.batch_size,
-        callbacks=[SaveSamples(args.out, LATENT_DIM)],
+        callbacks=[SaveSamples(args.out, LATENT_DIM), judge],
         verbose=2,
     )
-
-    judge = load_judge()
-    noise = np.random.default_rng(1).normal(size=(1000, LATENT_DIM)).astype(np.float32)
-    digits = (gan.generator.predict(noise, verbose=0) + 1) / 2  # back to [0, 1], as MNIST
-    labels, confidence, classes = judge_digits(judge, digits)
-    counts = np.bincount(labels, minlength=10).tolist()
-    print(f"1,000 generated digits: {classes}/10 classes, mean top-class probability "
-          f"{confidence:.3f}; class counts {counts}")  # fmt: skip
 
 
 if __name__ == "__main__":
