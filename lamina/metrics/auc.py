@@ -27,16 +27,12 @@ no two distinct scores fall between the same pair of thresholds, and otherwise w
 from __future__ import annotations
 
 from lamina.backend import xp
-from lamina.metrics.base import Metric, _array
+from lamina.metrics.base import Metric, _array, safe_divide
 from lamina.metrics.confusion import _weights
 
 CURVES = ("ROC", "PR")
 SUMMATIONS = ("interpolation", "minoring", "majoring", "step")
 EPSILON = 1e-7
-
-
-def _ratio(numerator, denominator):
-    return xp.where(denominator > 0, numerator / xp.where(denominator > 0, denominator, 1.0), 0.0)
 
 
 class AUC(Metric):
@@ -137,9 +133,9 @@ class AUC(Metric):
         if self.curve == "PR" and self.summation_method == "interpolation":
             return self._interpolated_pr(tp, fp, fn)
         if self.curve == "ROC":
-            x, y = _ratio(fp, fp + tn), _ratio(tp, tp + fn)
+            x, y = safe_divide(fp, fp + tn), safe_divide(tp, tp + fn)
         else:
-            x, y = _ratio(tp, tp + fn), _ratio(tp, tp + fp)
+            x, y = safe_divide(tp, tp + fn), safe_divide(tp, tp + fp)
         width = x[:, :-1] - x[:, 1:]  # thresholds increase, so x (FPR or recall) decreases
         if self.summation_method == "interpolation":
             height = (y[:, :-1] + y[:, 1:]) / 2
@@ -156,11 +152,11 @@ class AUC(Metric):
         predicted = tp + fp
         d_tp = tp[:, :-1] - tp[:, 1:]
         d_p = predicted[:, :-1] - predicted[:, 1:]
-        slope = _ratio(d_tp, d_p)
+        slope = safe_divide(d_tp, d_p)
         intercept = tp[:, 1:] - slope * predicted[:, 1:]
         both = (predicted[:, :-1] > 0) & (predicted[:, 1:] > 0)
-        log_ratio = xp.log(_ratio(predicted[:, :-1], predicted[:, 1:]) + ~both)
-        area = _ratio(slope * (d_tp + intercept * log_ratio), tp[:, 1:] + fn[:, 1:])
+        log_ratio = xp.log(safe_divide(predicted[:, :-1], predicted[:, 1:]) + ~both)
+        area = safe_divide(slope * (d_tp + intercept * log_ratio), tp[:, 1:] + fn[:, 1:])
         return area.sum(axis=1)
 
     def result(self) -> float:

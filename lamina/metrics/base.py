@@ -24,6 +24,12 @@ def _align(a, b):
     return _losses._align(a, b)
 
 
+def safe_divide(numerator, denominator):
+    """``numerator / denominator`` elementwise, 0 where the denominator is 0 (the metrics'
+    rule for undefined ratios such as precision with no positive prediction)."""
+    return xp.where(denominator > 0, numerator / xp.where(denominator > 0, denominator, 1.0), 0.0)
+
+
 class Metric:
     """Base class. Subclasses implement ``update_state``, ``result`` and ``reset_state`` (which
     also creates the state: ``__init__`` calls it).

@@ -23,14 +23,10 @@ mean weighted by each class's support, its number of true samples). These are sc
 from __future__ import annotations
 
 from lamina.backend import xp
-from lamina.metrics.base import Metric, _array
+from lamina.metrics.base import Metric, _array, safe_divide
 from lamina.metrics.confusion import ClassCounts, _class_labels, _weights
 
 AVERAGES = (None, "micro", "macro", "weighted")
-
-
-def _ratio(numerator, denominator):
-    return xp.where(denominator > 0, numerator / xp.where(denominator > 0, denominator, 1.0), 0.0)
 
 
 def _check_average(average, who):
@@ -71,8 +67,8 @@ class FBetaScore(ClassCounts):
         b2 = self.beta**2
         if self.average == "micro":
             tp, fp, fn = self.tp.sum(), self.fp.sum(), self.fn.sum()
-            return float(_ratio((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp))
-        scores = _ratio((1 + b2) * self.tp, (1 + b2) * self.tp + b2 * self.fn + self.fp)
+            return float(safe_divide((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp))
+        scores = safe_divide((1 + b2) * self.tp, (1 + b2) * self.tp + b2 * self.fn + self.fp)
         return _combine(scores, self.support, self.average)
 
     def get_config(self):
@@ -187,7 +183,7 @@ class Precision(_PrecisionRecall):
         super().__init__(thresholds, top_k, class_id, name, average)
 
     def _score(self, tp, fp, fn):
-        return _ratio(tp, tp + fp)
+        return safe_divide(tp, tp + fp)
 
 
 class Recall(_PrecisionRecall):
@@ -197,4 +193,4 @@ class Recall(_PrecisionRecall):
         super().__init__(thresholds, top_k, class_id, name, average)
 
     def _score(self, tp, fp, fn):
-        return _ratio(tp, tp + fn)
+        return safe_divide(tp, tp + fn)

@@ -23,6 +23,7 @@ import warnings
 
 import numpy as np
 
+from lamina.evaluation import confusion_matrix
 from lamina.files import write_atomic
 
 RUN_FILE = "run.json"
@@ -113,13 +114,6 @@ def confusion(model, x, y, class_names=None, batch_size: int = 256) -> dict | No
 
 
 def _confusion_matrix(y_true, y_pred, labels):
-    try:
-        from lamina.evaluation import confusion_matrix
-    except ImportError:  # lamina.evaluation is optional here: the same counts with NumPy
-        k = len(labels)
-        keep = (y_true >= 0) & (y_true < k) & (y_pred >= 0) & (y_pred < k)
-        counts = np.bincount(y_true[keep] * k + y_pred[keep], minlength=k * k)
-        return counts.reshape(k, k).astype(np.int64)
     return np.asarray(confusion_matrix(y_true, y_pred, labels=labels))
 
 
