@@ -25,24 +25,31 @@ from lamina.evaluation.report import confusion_matrix, to_classes
 from lamina.files import write_atomic
 
 
-def _figure(width, height):
+def new_figure(width, height, dpi=100, layout="constrained"):
+    """A matplotlib ``Figure`` drawn by the Agg canvas: no pyplot, no window, no global state.
+    Every lamina plot starts here (``lamina.selection`` plots too)."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
         raise ImportError(
-            'lamina.evaluation plots need matplotlib: pip install "lamina[plots]"'
+            'lamina plots need matplotlib, which is not installed: pip install "lamina[plots]"'
         ) from None
-    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    figure = Figure(figsize=(width, height), dpi=dpi, layout=layout)
     FigureCanvasAgg(figure)
     return figure
 
 
+def save_png(figure, path, **savefig_options) -> None:
+    """Write ``figure`` as a PNG atomically: a failed save keeps the previous file."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", **savefig_options)
+    write_atomic(path, buffer.getvalue())
+
+
 def _save(figure, path):
     if path is not None:
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.1)
-        write_atomic(path, buffer.getvalue())
+        save_png(figure, path, bbox_inches="tight", pad_inches=0.1)
     return figure
 
 
@@ -59,7 +66,7 @@ def plot_history(history, path=None, metrics=None, title=None):
     keys = [k for k in keys if np.ndim(logs[k][0]) == 0]  # per-class arrays have no single curve
     if not keys:
         raise ValueError(f"plot_history: nothing to plot among {sorted(logs)}")
-    figure = _figure(4.2 * len(keys), 3.4)
+    figure = new_figure(4.2 * len(keys), 3.4)
     axes = figure.subplots(1, len(keys), squeeze=False)[0]
     for ax, key in zip(axes, keys):
         epochs = np.arange(1, len(logs[key]) + 1)
@@ -95,7 +102,7 @@ def plot_confusion_matrix(y_true, y_pred, path=None, labels=None, display_labels
     matrix = confusion_matrix(y_true, y_pred, labels=labels, normalize=normalize)
     names = [str(n) for n in (display_labels if display_labels is not None else labels)]
     size = 1.2 + 0.45 * len(names)
-    figure = _figure(max(4.0, size + 1.0), max(3.5, size))
+    figure = new_figure(max(4.0, size + 1.0), max(3.5, size))
     ax = figure.subplots()
     image = ax.imshow(matrix, cmap="Blues")
     figure.colorbar(image, ax=ax, shrink=0.8)
@@ -118,7 +125,7 @@ def plot_roc_curve(y_true, y_score, path=None, class_names=None, title="ROC curv
     one per class (one-vs-rest) for scores of shape ``(n, classes)`` with integer or one-hot
     labels."""
     y_score = np.asarray(y_score, dtype=np.float64)
-    figure = _figure(5.0, 4.6)
+    figure = new_figure(5.0, 4.6)
     ax = figure.subplots()
     if y_score.ndim == 2 and y_score.shape[1] > 1:
         truth = to_classes(y_true, "y_true")
@@ -149,7 +156,7 @@ def plot_predictions(images, y_true, y_pred, path=None, class_names=None, cols=8
         raise ValueError("plot_predictions: no images")
     cols = min(cols, n)
     rows = -(-n // cols)
-    figure = _figure(1.3 * cols, 1.45 * rows)
+    figure = new_figure(1.3 * cols, 1.45 * rows)
     axes = figure.subplots(rows, cols, squeeze=False)
 
     def label(c):

@@ -29,18 +29,3 @@ def optuna():
 def sklearn_model_selection():
     """``sklearn.model_selection`` (the splitters), or an ImportError naming the extra."""
     return _require("sklearn.model_selection", "cross-validation (lamina.selection)")
-
-
-def pyplot_free_figure():
-    """A matplotlib ``Figure`` drawn by the Agg canvas (no pyplot, no global state), or an
-    ImportError naming the ``plots`` extra."""
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise ImportError(
-            'plots need matplotlib, which is not installed: pip install "lamina[plots]"'
-        ) from exc
-    figure = Figure(figsize=(7, 4.2), dpi=110)
-    FigureCanvasAgg(figure)
-    return figure

@@ -16,14 +16,13 @@ b'\\x89PNG'
 
 from __future__ import annotations
 
-import io
 import math
 import os
 
 import numpy as np
 
-from lamina.files import write_atomic
-from lamina.selection._deps import optuna, pyplot_free_figure
+from lamina.evaluation.plots import new_figure, save_png
+from lamina.selection._deps import optuna
 
 
 def plot_history(study, path, objective: str = "score", title: str | None = None) -> None:
@@ -35,7 +34,7 @@ def plot_history(study, path, objective: str = "score", title: str | None = None
     if not done:
         raise ValueError(f"{study.study_name} has no completed trial to plot yet")
     maximize = study.direction == optuna().study.StudyDirection.MAXIMIZE
-    figure = pyplot_free_figure()
+    figure = new_figure(7, 4.2, dpi=110, layout=None)
     ax = figure.add_subplot()
     numbers = [t.number for t in done]
     values = [t.value for t in done]
@@ -73,7 +72,7 @@ def plot_importances(study, path, title: str | None = None, seed: int = 0) -> di
     evaluator = opt.importance.FanovaImportanceEvaluator(seed=seed)
     importances = opt.importance.get_param_importances(study, evaluator=evaluator)
     names = list(importances)[::-1]
-    figure = pyplot_free_figure()
+    figure = new_figure(7, 4.2, dpi=110, layout=None)
     ax = figure.add_subplot()
     ax.barh(names, [importances[n] for n in names], color="tab:blue")
     for i, name in enumerate(names):
@@ -94,6 +93,4 @@ def _finite(value) -> bool:
 def _save(figure, path) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(os.fspath(path))), exist_ok=True)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    write_atomic(path, buffer.getvalue())
+    save_png(figure, path)
