@@ -24,6 +24,7 @@ import os
 import tempfile
 import warnings
 
+from lamina import models
 from lamina.layers.layer import deserialize_layer
 from lamina.saving import load_model, save_model
 from lamina.saving.model_file import _compile, _compile_config
@@ -37,7 +38,7 @@ def clone_model(model):
             f"{model.name} is not compiled: compile it before wrapping it, or pass a function "
             "that builds and compiles a model"
         )
-    clone = _from_config(_architecture(model))
+    clone = models.clone_model(model)
     _compile(clone, _compile_settings(model), {}, None, model.name)
     return clone
 
