@@ -74,7 +74,7 @@ def plot_history(history, path=None, metrics=None, title=None):
         val = logs.get(f"val_{key}")
         if val is not None:
             ax.plot(epochs[: len(val)], val, "--o", markersize=3, label="validation")
-            best = int(np.argmin(val) if _smaller_is_better(key) else np.argmax(val))
+            best = int(np.argmin(val) if _direction(key, history) == "min" else np.argmax(val))
             ax.axvline(best + 1, color="0.6", linewidth=0.8)
             ax.annotate(f"best {val[best]:.4g}", (best + 1, val[best]), textcoords="offset points",
                         xytext=(4, 6), fontsize=8)  # fmt: skip
@@ -87,8 +87,15 @@ def plot_history(history, path=None, metrics=None, title=None):
     return _save(figure, path)
 
 
-def _smaller_is_better(key):
-    return "loss" in key or "error" in key or key in ("mse", "mae", "rmse")
+def _direction(key, history):
+    """``"min"`` or ``"max"`` by the rule the callbacks use (the model's metric, then the name);
+    larger is taken as better when neither tells."""
+    from lamina.callbacks._monitor import infer_direction
+
+    try:
+        return infer_direction(key, getattr(history, "model", None))
+    except ValueError:
+        return "max"
 
 
 def plot_confusion_matrix(y_true, y_pred, path=None, labels=None, display_labels=None,
