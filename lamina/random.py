@@ -17,6 +17,8 @@ False
 
 from __future__ import annotations
 
+import numbers
+
 from lamina import backend
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
@@ -31,6 +33,10 @@ class SeedGenerator:
     """
 
     def __init__(self, seed=None):
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
+        ):
+            raise ValueError(f"seed must be None or a non-negative integer, got {seed!r}")
         self._generator = xp.random.default_rng(seed)
 
     def next(self):

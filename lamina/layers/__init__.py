@@ -1,6 +1,7 @@
 """Layers with the Keras contract. ``from lamina.layers import Dense, Dropout, ...``"""
 
 from lamina.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
+from lamina.layers.activity_regularization import ActivityRegularization
 from lamina.layers.attention import MultiHeadAttention
 from lamina.layers.conv import (
     Conv1D,
@@ -12,11 +13,17 @@ from lamina.layers.conv import (
     Convolution2DTranspose,
     DepthwiseConv1D,
     DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
 )
 from lamina.layers.dense import Dense
-from lamina.layers.dropout import Dropout
+from lamina.layers.dropout import Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from lamina.layers.embedding import Embedding
+from lamina.layers.identity import Identity
 from lamina.layers.input_layer import Input, InputLayer, SymbolicTensor
+from lamina.layers.lambda_layer import Lambda
 from lamina.layers.layer import Layer, get_layer_class, get_mask, register_layer, set_mask
 from lamina.layers.masking import Masking
 from lamina.layers.merging import (
@@ -37,7 +44,13 @@ from lamina.layers.merging import (
     multiply,
     subtract,
 )
-from lamina.layers.normalization import BatchNormalization, LayerNormalization
+from lamina.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
+from lamina.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    UnitNormalization,
+)
 from lamina.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -73,7 +86,7 @@ from lamina.layers.preprocessing import (
     StringLookup,
 )
 from lamina.layers.recurrent import GRU, LSTM, BaseRNN, SimpleRNN
-from lamina.layers.reshaping import Flatten, Reshape
+from lamina.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from lamina.layers.resizing import (
     Cropping1D,
     Cropping2D,
@@ -97,8 +110,10 @@ from lamina.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     "Activation",
+    "ActivityRegularization",
     "Add",
     "add",
+    "AlphaDropout",
     "Average",
     "average",
     "AveragePooling1D",
@@ -132,6 +147,8 @@ __all__ = [
     "ELU",
     "Embedding",
     "Flatten",
+    "GaussianDropout",
+    "GaussianNoise",
     "get_layer_class",
     "get_mask",
     "GlobalAveragePooling1D",
@@ -142,10 +159,13 @@ __all__ = [
     "GlobalMaxPool2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "GroupNormalization",
     "GRU",
+    "Identity",
     "Input",
     "InputLayer",
     "IntegerLookup",
+    "Lambda",
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
@@ -163,6 +183,7 @@ __all__ = [
     "Multiply",
     "multiply",
     "Normalization",
+    "Permute",
     "PositionEmbedding",
     "PReLU",
     "RandomBrightness",
@@ -173,13 +194,21 @@ __all__ = [
     "RandomZoom",
     "register_layer",
     "ReLU",
+    "RepeatVector",
     "Rescaling",
     "Reshape",
     "Resizing",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SeparableConvolution1D",
+    "SeparableConvolution2D",
     "set_mask",
     "SimpleRNN",
     "SinePositionEncoding",
     "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
     "StringLookup",
     "Subtract",
     "subtract",
@@ -188,6 +217,7 @@ __all__ = [
     "TimeDistributed",
     "TokenAndPositionEmbedding",
     "TransformerEncoder",
+    "UnitNormalization",
     "UpSampling1D",
     "UpSampling2D",
     "UpSampling3D",

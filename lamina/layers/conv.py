@@ -1,10 +1,12 @@
 """Convolution layers, channels-last as in Keras: ``Conv1D``, ``Conv2D``, ``Conv1DTranspose``,
-``Conv2DTranspose``, ``DepthwiseConv1D``, ``DepthwiseConv2D``.
+``Conv2DTranspose``, ``DepthwiseConv1D``, ``DepthwiseConv2D``, ``SeparableConv1D``,
+``SeparableConv2D``.
 
 Each family is one rank-generic base (``BaseConv``, ``BaseConvTranspose``,
-``BaseDepthwiseConv``) with thin subclasses that fix the rank. Inputs are
-``(batch, steps, channels)`` (1-D) or ``(batch, height, width, channels)`` (2-D); integer
-``kernel_size``, ``strides`` and ``dilation_rate`` mean the same value on every axis.
+``BaseDepthwiseConv``, ``BaseSeparableConv``: a depthwise one with a pointwise kernel) with thin
+subclasses that fix the rank. Inputs are ``(batch, steps, channels)`` (1-D) or
+``(batch, height, width, channels)`` (2-D); integer ``kernel_size``, ``strides`` and
+``dilation_rate`` mean the same value on every axis.
 
 >>> import numpy as np
 >>> from lamina.layers.conv import Conv2D
@@ -44,6 +46,11 @@ def check_input(layer, shape, rank, channels=None):
             f"{layer.name} was built for inputs with {channels} channels (last axis), got "
             f"shape {shape}"
         )
+
+
+def _check_positive_int(value, what):
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")
 
 
 class _ConvBase(Layer):
@@ -164,10 +171,7 @@ class BaseConv(_ConvBase):
             allow_causal=rank == 1,
             **kwargs,
         )
-        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
-            raise ValueError(
-                f"{type(self).__name__} filters must be a positive integer, got {filters!r}"
-            )
+        _check_positive_int(filters, f"{type(self).__name__} filters")
         if groups != 1:
             raise ValueError(
                 f"groups={groups} is not supported (only 1); for one group per channel use "
@@ -294,10 +298,7 @@ class BaseConvTranspose(_ConvBase):
             bias_constraint=bias_constraint,
             **kwargs,
         )
-        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
-            raise ValueError(
-                f"{type(self).__name__} filters must be a positive integer, got {filters!r}"
-            )
+        _check_positive_int(filters, f"{type(self).__name__} filters")
         self.filters = filters
         self.output_padding = None
         if output_padding is not None:
@@ -430,14 +431,7 @@ class BaseDepthwiseConv(_ConvBase):
             allow_causal=rank == 1,
             **kwargs,
         )
-        if (
-            not isinstance(depth_multiplier, int)
-            or isinstance(depth_multiplier, bool)
-            or depth_multiplier <= 0
-        ):
-            raise ValueError(
-                f"depth_multiplier must be a positive integer, got {depth_multiplier!r}"
-            )
+        _check_positive_int(depth_multiplier, "depth_multiplier")
         self.depth_multiplier = depth_multiplier
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
@@ -521,7 +515,145 @@ class DepthwiseConv2D(BaseDepthwiseConv):
         )  # fmt: skip
 
 
+class BaseSeparableConv(BaseDepthwiseConv):
+    """N-D depthwise separable convolution: ``BaseDepthwiseConv``'s depthwise convolution
+    (``kernel_size``, ``strides``, ``padding``, ``dilation_rate``, ``depth_multiplier``;
+    without a bias), then a pointwise (1x1) convolution to ``filters`` channels, plus the bias,
+    then the activation. Keras's arguments, and its weights in its order: ``depthwise_kernel``
+    ``kernel_size + (in, depth_multiplier)``, ``pointwise_kernel``
+    ``(1,) * rank + (in * depth_multiplier, filters)``, ``bias`` ``(filters,)``.
+    """
+
+    depthwise_kernel = None  # a weight of its own here, not an alias of ``kernel``
+
+    def __init__(
+        self,
+        rank,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        depth_multiplier=1,
+        activation=None,
+        use_bias=True,
+        depthwise_initializer="glorot_uniform",
+        pointwise_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        depthwise_regularizer=None,
+        pointwise_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        depthwise_constraint=None,
+        pointwise_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            rank,
+            kernel_size,
+            strides=strides,
+            padding=padding,
+            depth_multiplier=depth_multiplier,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            use_bias=use_bias,
+            depthwise_initializer=depthwise_initializer,
+            bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            depthwise_constraint=depthwise_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+        _check_positive_int(filters, f"{type(self).__name__} filters")
+        self.filters = filters
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.pointwise_constraint = pointwise_constraint
+
+    def build(self, input_shape):
+        self._check_build_shape(input_shape)
+        channels = self.input_channels = input_shape[-1]
+        self.depthwise_kernel = self.add_weight(
+            shape=(*self.kernel_size, channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
+            name="depthwise_kernel",
+        )
+        self.pointwise_kernel = self.add_weight(
+            shape=((1,) * self.rank + (channels * self.depth_multiplier, self.filters)),
+            initializer=self.pointwise_initializer,
+            regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint,
+            name="pointwise_kernel",
+        )
+        self._add_bias(self.filters)
+
+    def call(self, inputs, training=False):
+        check_input(self, inputs.shape, self.rank, self.input_channels)
+        fused = self.activation is ops.relu  # applied inside the pointwise conv node
+        out = conv_ops.separable_conv(
+            inputs,
+            self.depthwise_kernel,
+            self.pointwise_kernel,
+            self.bias,
+            strides=self.strides,
+            padding=self.padding,
+            dilation=self.dilation_rate,
+            activation="relu" if fused else None,
+        )
+        return out if fused else self.activation(out)
+
+    def compute_output_shape(self, input_shape):
+        return (*super().compute_output_shape(input_shape)[:-1], self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "pointwise_initializer": _serialize(self.pointwise_initializer),
+            "pointwise_regularizer": _serialize(self.pointwise_regularizer),
+        }
+
+
+class SeparableConv1D(BaseSeparableConv):
+    """Depthwise separable 1-D convolution; weights ``depthwise_kernel``
+    ``(kernel_size, in, depth_multiplier)``, ``pointwise_kernel``
+    ``(1, in * depth_multiplier, filters)``, ``bias``. ``padding`` may be "causal".
+
+    >>> import numpy as np
+    >>> layer = SeparableConv1D(4, 3, depth_multiplier=2)
+    >>> layer(np.zeros((2, 10, 3), np.float32)).shape, layer.pointwise_kernel.shape
+    ((2, 8, 4), (1, 6, 4))
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", **kwargs):
+        super().__init__(1, filters, kernel_size, strides=strides, padding=padding, **kwargs)
+
+
+class SeparableConv2D(BaseSeparableConv):
+    """Depthwise separable 2-D convolution (MobileNet, Xception); weights ``depthwise_kernel``
+    ``(kh, kw, in, depth_multiplier)``, ``pointwise_kernel`` ``(1, 1, in * depth_multiplier,
+    filters)``, ``bias`` ``(filters,)``: far fewer than ``Conv2D``'s ``kh * kw * in * filters``.
+
+    >>> import numpy as np
+    >>> layer = SeparableConv2D(16, 3, padding="same", activation="relu")
+    >>> layer(np.zeros((1, 8, 8, 4), np.float32)).shape, layer.count_params()
+    ((1, 8, 8, 16), 116)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", **kwargs):
+        super().__init__(2, filters, kernel_size, strides=strides, padding=padding, **kwargs)
+
+
 # Keras's aliases
 Convolution1D = Conv1D
 Convolution2D = Conv2D
 Convolution2DTranspose = Conv2DTranspose
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D

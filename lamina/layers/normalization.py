@@ -1,4 +1,5 @@
-"""``BatchNormalization`` and ``LayerNormalization``, with Keras's arguments and defaults.
+"""``BatchNormalization``, ``LayerNormalization``, ``GroupNormalization`` and
+``UnitNormalization``, with Keras's arguments and defaults.
 
 >>> import lamina
 >>> from lamina.layers.normalization import BatchNormalization
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from lamina import initializers, regularizers
 from lamina.layers.layer import Layer, _serialize
-from lamina.ops.normalization import batch_norm, layer_norm
+from lamina.ops.normalization import batch_norm, group_norm, l2_normalize, layer_norm
 
 
 def _check_epsilon(epsilon, who):
@@ -259,3 +260,178 @@ class LayerNormalization(Layer):
             "beta_regularizer": _serialize(self.beta_regularizer),
             "gamma_regularizer": _serialize(self.gamma_regularizer),
         }
+
+
+class GroupNormalization(Layer):
+    """Group normalization (Wu and He, 2018), as Keras's: the ``C`` channels along ``axis``
+    (channels-last by default) are split into ``groups`` groups of ``C / groups`` consecutive
+    channels, and each sample's group is normalized over its channels and every other
+    non-batch axis, then scaled and shifted per channel:
+
+        y = gamma * (x - mean_group) / sqrt(var_group + epsilon) + beta
+
+    with the biased variance, the same in training and inference. ``groups=1`` normalizes each
+    sample as a whole; ``groups=-1`` makes one group per channel (instance normalization).
+    ``groups`` must divide the channel count. Weights, in order: ``gamma``, ``beta``, each
+    ``(C,)``.
+
+    >>> import numpy as np
+    >>> gn = GroupNormalization(groups=2)
+    >>> y = gn(np.array([[1.0, 3.0, 10.0, 30.0]], np.float32))
+    >>> np.round(y.numpy(), 2).tolist(), gn.gamma.shape
+    ([[-1.0, 1.0, -1.0, 1.0]], (4,))
+    """
+
+    supports_masking = True
+
+    def __init__(
+        self,
+        groups: int = 32,
+        axis: int = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if (
+            isinstance(groups, bool)
+            or not isinstance(groups, int)
+            or not (groups > 0 or groups == -1)
+        ):
+            raise ValueError(
+                "GroupNormalization groups must be a positive integer, or -1 for one group per "
+                f"channel, got {groups!r}"
+            )
+        if isinstance(axis, (list, tuple)):
+            raise TypeError(f"GroupNormalization axis must be one integer, got {axis!r}")
+        self.groups = groups
+        self.axis = int(axis)
+        self.epsilon = _check_epsilon(epsilon, "GroupNormalization")
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = beta_constraint
+        self.gamma_constraint = gamma_constraint
+
+    def build(self, input_shape):
+        ndim, shape = len(input_shape), tuple(input_shape)
+        if not -ndim <= self.axis < ndim or self.axis % ndim == 0:
+            raise ValueError(
+                f"{self.name} axis {self.axis} must name a non-batch axis of inputs of shape "
+                f"{shape}"
+            )
+        self._channel_axis = self.axis % ndim
+        channels = shape[self._channel_axis]
+        if channels is None:
+            raise ValueError(f"{self.name} needs a known size along axis {self.axis}, got {shape}")
+        groups = channels if self.groups == -1 else self.groups
+        if channels % groups:
+            divisors = [d for d in range(1, channels + 1) if channels % d == 0]
+            raise ValueError(
+                f"{self.name}: {channels} channels (axis {self.axis} of shape {shape}) cannot be "
+                f"split into groups={self.groups} equal groups: use a divisor of {channels} "
+                f"({', '.join(map(str, divisors))}) or groups=-1 for one group per channel"
+            )
+        self._groups, self._input_ndim, self._channels = groups, ndim, channels
+        self.gamma = self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight(
+                shape=(channels,),
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+                name="gamma",
+            )
+        if self.center:
+            self.beta = self.add_weight(
+                shape=(channels,),
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+                name="beta",
+            )
+
+    def call(self, inputs, training=False):
+        if inputs.ndim != self._input_ndim or inputs.shape[self._channel_axis] != self._channels:
+            raise ValueError(
+                f"{self.name} expected {self._input_ndim}-D input with {self._channels} channels "
+                f"along axis {self.axis}, got shape {inputs.shape}"
+            )
+        return group_norm(
+            inputs,
+            self._groups,
+            self.gamma,
+            self.beta,
+            axis=self._channel_axis,
+            epsilon=self.epsilon,
+        )
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "groups": self.groups,
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": _serialize(self.beta_initializer),
+            "gamma_initializer": _serialize(self.gamma_initializer),
+            "beta_regularizer": _serialize(self.beta_regularizer),
+            "gamma_regularizer": _serialize(self.gamma_regularizer),
+        }
+
+
+class UnitNormalization(Layer):
+    """Scale each sample to unit L2 norm over ``axis`` (an int or a list; default the last), as
+    Keras 3: ``y = x / max(||x||, 1e-12)``, so zero vectors stay zero. No weights.
+
+    >>> import numpy as np
+    >>> UnitNormalization(dtype="float64")(np.array([[3.0, 4.0], [0.0, 0.0]])).tolist()
+    [[0.6, 0.8], [0.0, 0.0]]
+    """
+
+    supports_masking = True
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            if not axis:
+                raise ValueError("UnitNormalization axis must name at least one axis")
+            self.axis = [int(a) for a in axis]
+        elif isinstance(axis, int) and not isinstance(axis, bool):
+            self.axis = axis
+        else:
+            raise TypeError(
+                f"UnitNormalization axis must be an integer or a list of integers, got {axis!r}"
+            )
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        if any(not -ndim <= a < ndim for a in axes):
+            raise ValueError(
+                f"{self.name} axis {self.axis} is out of range for inputs of shape "
+                f"{tuple(input_shape)}"
+            )
+
+    def call(self, inputs, training=False):
+        return l2_normalize(inputs, axis=self.axis, epsilon=1e-12)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}

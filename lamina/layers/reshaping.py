@@ -1,10 +1,13 @@
-"""``Flatten`` and ``Reshape``: change the shape of each sample, keep the batch axis.
+"""``Flatten``, ``Reshape``, ``Permute`` and ``RepeatVector``: change the shape of each sample,
+keep the batch axis.
 
 >>> import lamina
->>> from lamina.layers import Flatten, Reshape
+>>> from lamina.layers import Flatten, Permute, RepeatVector, Reshape
 >>> x = lamina.tensor([[[1.0, 2.0], [3.0, 4.0]]])
 >>> Flatten()(x).shape, Reshape((4, 1))(x).shape
 ((1, 4), (1, 4, 1))
+>>> Permute((2, 1))(x).tolist(), RepeatVector(2)(lamina.tensor([[1.0, 2.0]])).tolist()
+([[[1.0, 3.0], [2.0, 4.0]]], [[[1.0, 2.0], [1.0, 2.0]]])
 """
 
 from __future__ import annotations
@@ -56,3 +59,63 @@ class Reshape(Layer):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+class Permute(Layer):
+    """Reorder the axes of each sample: ``dims`` is a permutation of ``1 .. rank`` (the batch
+    axis 0 stays first), e.g. ``Permute((2, 1))`` turns ``(batch, steps, features)`` into
+    ``(batch, features, steps)``."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(int(d) for d in dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(
+                f"Permute dims must be a permutation of 1..{len(self.dims)} (the batch axis is "
+                f"not included), got {tuple(dims)}"
+            )
+
+    def build(self, input_shape):
+        if len(input_shape) != len(self.dims) + 1:
+            raise ValueError(
+                f"{self.name} with dims {self.dims} expects inputs of rank {len(self.dims) + 1}, "
+                f"got shape {tuple(input_shape)}"
+            )
+
+    def call(self, inputs, training=False):
+        return ops.transpose(inputs, (0, *self.dims))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], *(input_shape[d] for d in self.dims))
+
+    def get_config(self):
+        return {**super().get_config(), "dims": list(self.dims)}
+
+
+class RepeatVector(Layer):
+    """Repeat each sample ``n`` times: ``(batch, features)`` -> ``(batch, n, features)``, as an
+    encoder-decoder feeds one vector to every step of a recurrent decoder."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"RepeatVector n must be a positive integer, got {n!r}")
+        self.n = n
+
+    def build(self, input_shape):
+        if len(input_shape) != 2:
+            raise ValueError(
+                f"{self.name} expects inputs of shape (batch, features), got shape "
+                f"{tuple(input_shape)}"
+            )
+
+    def call(self, inputs, training=False):
+        batch, features = inputs.shape
+        step = ops.reshape(inputs, (batch, 1, features))
+        return ops.broadcast_to(step, (batch, self.n, features))  # backward sums the copies
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}

@@ -22,6 +22,8 @@ from lamina.ops.conv import (
     conv2d_transpose,
     depthwise_conv1d,
     depthwise_conv2d,
+    separable_conv1d,
+    separable_conv2d,
 )
 from lamina.ops.creation import (
     convert_to_numpy,
@@ -65,7 +67,7 @@ from lamina.ops.math import (
     sub,
     where,
 )
-from lamina.ops.normalization import batch_norm, layer_norm
+from lamina.ops.normalization import batch_norm, group_norm, l2_normalize, layer_norm
 from lamina.ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from lamina.ops.recurrent import gru, gru_cell, lstm, lstm_cell, simple_rnn, simple_rnn_cell
 from lamina.ops.reduce import argmax, argmin, max, mean, min, sum, var
@@ -120,11 +122,13 @@ __all__ = [
     "full",
     "gelu",
     "getitem",
+    "group_norm",
     "gru",
     "gru_cell",
     "hinge_error",
     "huber_error",
     "kl_div",
+    "l2_normalize",
     "layer_norm",
     "leaky_relu",
     "linear",
@@ -151,6 +155,8 @@ __all__ = [
     "reshape",
     "scaled_dot_product_attention",
     "selu",
+    "separable_conv1d",
+    "separable_conv2d",
     "shape",
     "sigmoid",
     "silu",

@@ -1,5 +1,6 @@
 """Convolutions, channels-last as in Keras: ``conv1d``, ``conv2d``, ``conv2d_transpose``,
-``conv1d_transpose`` and ``depthwise_conv2d``.
+``conv1d_transpose``, ``depthwise_conv1d``/``depthwise_conv2d`` and
+``separable_conv1d``/``separable_conv2d``.
 
 Inputs are ``(batch, width, channels)`` or ``(batch, height, width, channels)``; kernels have the
 Keras layout ``(kw, in, out)`` / ``(kh, kw, in, out)`` (transposed convolutions:
@@ -512,3 +513,56 @@ def depthwise_conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_
     dilation = normalize_tuple(dilation_rate, 1, "dilation_rate")
     padding = normalize_padding(padding, allow_causal=True)
     return DepthwiseConv.apply(x, kernel, bias, strides=strides, padding=padding, dilation=dilation)
+
+
+def separable_conv(
+    x,
+    depthwise_kernel,
+    pointwise_kernel,
+    bias=None,
+    strides=(1, 1),
+    padding="valid",
+    dilation=(1, 1),
+    activation=None,
+):
+    """The depthwise convolution (no bias), then the pointwise one (a 1x1 ``Conv`` with the bias
+    and the optional fused relu): two nodes, no code of their own. Geometry already normalized
+    (tuples of the rank's length), as the layers hold it."""
+    depthwise = DepthwiseConv.apply(
+        x, depthwise_kernel, None, strides=strides, padding=padding, dilation=dilation
+    )
+    ones = (1,) * len(strides)
+    return Conv.apply(
+        depthwise, pointwise_kernel, bias, strides=ones, padding="valid", dilation=ones,
+        activation=activation,
+    )  # fmt: skip
+
+
+def separable_conv2d(
+    x, depthwise_kernel, pointwise_kernel, bias=None, strides=1, padding="valid", dilation_rate=1
+):
+    """Depthwise separable 2-D convolution of ``x`` (N, H, W, C): ``depthwise_conv2d`` with
+    ``depthwise_kernel`` (kh, kw, C, M) and the given geometry, then a 1x1 convolution with
+    ``pointwise_kernel`` (1, 1, C * M, F) plus ``bias`` (F,), as Keras's ``SeparableConv2D``.
+
+    >>> import numpy as np
+    >>> x, dk, pk = np.ones((1, 4, 4, 2)), np.ones((3, 3, 2, 1)), np.ones((1, 1, 2, 3))
+    >>> y = separable_conv2d(x, dk, pk, padding="same")
+    >>> y.shape, y[0, 0, 0].tolist(), y[0, 1, 1].tolist()
+    ((1, 4, 4, 3), [8.0, 8.0, 8.0], [18.0, 18.0, 18.0])
+    """
+    strides = normalize_tuple(strides, 2, "strides")
+    dilation = normalize_tuple(dilation_rate, 2, "dilation_rate")
+    padding = normalize_padding(padding)
+    return separable_conv(x, depthwise_kernel, pointwise_kernel, bias, strides, padding, dilation)
+
+
+def separable_conv1d(
+    x, depthwise_kernel, pointwise_kernel, bias=None, strides=1, padding="valid", dilation_rate=1
+):
+    """Depthwise separable 1-D convolution of ``x`` (N, W, C): ``depthwise_kernel`` (kw, C, M),
+    ``pointwise_kernel`` (1, C * M, F), ``bias`` (F,); ``padding`` may be "causal"."""
+    strides = normalize_tuple(strides, 1, "strides")
+    dilation = normalize_tuple(dilation_rate, 1, "dilation_rate")
+    padding = normalize_padding(padding, allow_causal=True)
+    return separable_conv(x, depthwise_kernel, pointwise_kernel, bias, strides, padding, dilation)

@@ -7,6 +7,7 @@
 - Keras ``.weights.h5`` import (needs h5py): ``lamina/saving/keras_h5.py``.
 """
 
+from lamina.layers.lambda_layer import register_function
 from lamina.layers.layer import register_layer
 from lamina.saving.model_file import load_model, save_model
 from lamina.saving.safetensors import FormatError
@@ -15,11 +16,12 @@ from lamina.saving.weights import load_weights, read_weights, save_weights, torc
 
 def register_keras_serializable(package="Custom", name=None):
     """Keras's decorator name for ``register_layer``: a custom layer (or model) class becomes
-    loadable from saved files by its class name."""
-    del package, name  # lamina's registry is keyed by class name
+    loadable from saved files by its class name, and a function by its name (for the
+    ``Lambda`` layers that call it)."""
+    del package, name  # lamina's registries are keyed by class and function name
 
-    def decorate(cls):
-        return register_layer(cls)
+    def decorate(obj):
+        return register_layer(obj) if isinstance(obj, type) else register_function(obj)
 
     return decorate
 

@@ -63,7 +63,7 @@ def save_model(model, filepath, include_optimizer: bool = True, weights_dtype=No
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
         "lamina_version": __version__,
-        "model_config": json.dumps(_model_config(model)),
+        "model_config": json.dumps(_model_config(model), default=_unsavable),
         "build_input_shape": json.dumps(_build_shape(model)),
     }
     tensors = {}
@@ -99,6 +99,15 @@ def _model_config(model) -> dict:
             stacklevel=3,
         )
     return {"class_name": type(model).__name__, "config": model.get_config()}
+
+
+def _unsavable(value):
+    """``json.dumps``'s hook for what a config cannot hold: the value's own reason (a Lambda's
+    lambda expression), or a TypeError naming the type."""
+    reason = getattr(value, "reason", None)
+    if isinstance(reason, str):
+        raise ValueError(reason)
+    raise TypeError(f"a model config cannot hold a {type(value).__name__}: {value!r}")
 
 
 def _build_shape(model):
@@ -246,8 +255,10 @@ def load_model(filepath, custom_objects=None, compile: bool = True):  # noqa: A0
     its compile settings and optimizer state (training resumes where it stopped).
 
     ``custom_objects`` maps class names to custom layer classes not registered with
-    ``@register_layer``. Loading draws no random numbers from lamina's generator.
+    ``@register_layer``, and names to the functions of ``Lambda`` layers. Loading draws no
+    random numbers from lamina's generator.
     """
+    from lamina.layers.lambda_layer import custom_functions
     from lamina.layers.layer import deserialize_layer, register_layer
 
     what = os.fspath(filepath)
@@ -255,10 +266,11 @@ def load_model(filepath, custom_objects=None, compile: bool = True):  # noqa: A0
     spec = _json(metadata, "model_config", what)
     if not isinstance(spec, dict) or "class_name" not in spec or "config" not in spec:
         raise FormatError(f"{what}: model_config is missing or malformed")
-    for cls in (custom_objects or {}).values():
-        register_layer(cls)
+    for obj in (custom_objects or {}).values():
+        if isinstance(obj, type):
+            register_layer(obj)
     weights = weights_from(tensors, metadata, what)
-    with backend.isolated_rng():
+    with backend.isolated_rng(), custom_functions(custom_objects):
         try:
             model = deserialize_layer(spec)
         except (ValueError, TypeError, KeyError) as exc:

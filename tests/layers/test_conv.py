@@ -1,3 +1,6 @@
+import json
+import os
+
 import numpy as np
 import pytest
 
@@ -11,11 +14,17 @@ from lamina.layers.conv import (
     Convolution2D,
     DepthwiseConv1D,
     DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
 )
-from lamina.layers.pooling import MaxPooling2D
+from lamina.layers.pooling import GlobalAveragePooling2D, MaxPooling2D
 from lamina.models import Sequential
 from lamina.ops.conv import conv2d, conv2d_transpose, depthwise_conv2d
 from tests.helpers import check_layer, check_layer_gradients
+
+FIXTURES = np.load(os.path.join(os.path.dirname(__file__), "..", "fixtures", "conv.npz"))
 
 
 @pytest.mark.parametrize(
@@ -32,6 +41,11 @@ from tests.helpers import check_layer, check_layer_gradients
         (lambda: Conv1DTranspose(3, 3, strides=2), (2, 4, 2)),
         (lambda: DepthwiseConv2D(3, depth_multiplier=2, padding="same"), (2, 5, 5, 3)),
         (lambda: DepthwiseConv1D(2, activation="relu"), (2, 6, 3)),
+        (lambda: SeparableConv2D(4, 3, depth_multiplier=2, padding="same"), (2, 5, 5, 3)),
+        (lambda: SeparableConv2D(3, (2, 3), strides=2, activation="relu"), (2, 7, 6, 2)),
+        (lambda: SeparableConv2D(2, 3, dilation_rate=2, use_bias=False), (2, 7, 7, 3)),
+        (lambda: SeparableConv1D(3, 3, padding="causal", activation="tanh"), (2, 6, 2)),
+        (lambda: SeparableConv1D(4, 2, strides=2, depth_multiplier=3), (2, 7, 2)),
     ],
 )
 def test_check_layer(factory, shape):
@@ -46,8 +60,14 @@ def test_check_layer(factory, shape):
         (lambda: Conv2D(2, (2, 3), activation="relu", dtype="float64"), (2, 4, 5, 2)),
         (lambda: Conv2DTranspose(2, 3, strides=2, padding="same", dtype="float64"), (2, 3, 3, 2)),
         (lambda: DepthwiseConv2D(3, depth_multiplier=2, dtype="float64"), (2, 4, 4, 2)),
+        (lambda: SeparableConv2D(3, 3, depth_multiplier=2, activation="relu", dtype="float64"),
+         (2, 5, 5, 2)),
+        (lambda: SeparableConv2D(2, 2, strides=2, padding="same", dilation_rate=1,
+                                 dtype="float64"), (2, 5, 4, 3)),
+        (lambda: SeparableConv1D(3, 3, padding="causal", dilation_rate=2, depth_multiplier=2,
+                                 dtype="float64"), (2, 6, 2)),
     ],
-)
+)  # fmt: skip
 def test_layer_gradients(factory, shape):
     x = np.random.default_rng(1).normal(size=shape)
     assert check_layer_gradients(factory(), x)
@@ -186,3 +206,148 @@ def test_conv_trains_in_a_model():
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=30, batch_size=16, verbose=0).history
     assert history["loss"][-1] < 0.6 * history["loss"][0] and history["accuracy"][-1] > 0.9
+
+
+def _separable_case(case):
+    f = {k.split("/", 1)[1]: FIXTURES[k] for k in FIXTURES.files if k.startswith(case + "/")}
+    return f, json.loads(f["params"].item())
+
+
+SEPARABLE_CASES = sorted(
+    {k.split("/")[0] for k in FIXTURES.files if k.startswith("separable_conv")}
+)
+
+
+@pytest.mark.parametrize("dtype, tol", [("float32", 1e-4), ("float64", 1e-6)])
+@pytest.mark.parametrize("case", SEPARABLE_CASES)
+def test_separable_layer_matches_pytorch(case, dtype, tol):
+    """The layer with PyTorch's weights (a grouped conv then a 1x1 conv) gives PyTorch's outputs
+    and gradients; the fixture's results are float64 rounded to float32, hence 1e-6 in float64."""
+    f, params = _separable_case(case)
+    layer_cls = SeparableConv1D if f["op"].item() == "separable_conv1d" else SeparableConv2D
+    dk, pk = f["depthwise_kernel"], f["pointwise_kernel"]
+    layer = layer_cls(
+        pk.shape[-1], dk.shape[:-2], depth_multiplier=dk.shape[-1], dtype=dtype, **params
+    )
+    x = lamina.Tensor(f["x"].astype(dtype), requires_grad=True)
+    layer(x)
+    layer.set_weights([dk, pk, f["bias"]])
+    out = layer(x)
+    out.backward(f["w"].astype(dtype))
+    np.testing.assert_allclose(out.numpy(), f["out"], rtol=tol, atol=tol)
+    np.testing.assert_allclose(x.grad, f["grad_x"], rtol=tol, atol=tol)
+    grads = [layer.depthwise_kernel.grad, layer.pointwise_kernel.grad, layer.bias.grad]
+    for name, grad in zip(("depthwise_kernel", "pointwise_kernel", "bias"), grads, strict=True):
+        np.testing.assert_allclose(grad, f[f"grad_{name}"], rtol=tol, atol=tol, err_msg=name)
+
+
+def test_separable_keras_weights_defaults_and_param_count():
+    layer = SeparableConv2D(8, 3, depth_multiplier=2)
+    assert (layer.strides, layer.padding, layer.dilation_rate) == ((1, 1), "valid", (1, 1))
+    assert layer.depthwise_kernel is None and not hasattr(layer, "kernel")
+    out = layer(np.zeros((2, 6, 6, 5), np.float32))
+    assert out.shape == (2, 4, 4, 8)
+    assert [w.name.split("/")[-1] for w in layer.weights] == [
+        "depthwise_kernel",
+        "pointwise_kernel",
+        "bias",
+    ]  # Keras's names and order, so Keras weights load as they are
+    assert [tuple(w.shape) for w in layer.weights] == [(3, 3, 5, 2), (1, 1, 10, 8), (8,)]
+    assert layer.count_params() == 3 * 3 * 5 * 2 + 10 * 8 + 8
+    np.testing.assert_array_equal(layer.bias.numpy(), 0)
+    no_bias = SeparableConv1D(4, 3, use_bias=False)
+    no_bias(np.zeros((1, 5, 2), np.float32))
+    assert [tuple(w.shape) for w in no_bias.weights] == [(3, 2, 1), (1, 2, 4)]
+    assert no_bias.bias is None
+    assert SeparableConvolution1D is SeparableConv1D and SeparableConvolution2D is SeparableConv2D
+
+
+def test_separable_equals_depthwise_then_1x1_conv():
+    x = np.random.default_rng(0).normal(size=(2, 7, 6, 3))
+    sep = SeparableConv2D(4, 3, strides=2, padding="same", depth_multiplier=2, dtype="float64")
+    out = sep(x).numpy()
+    dw = DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2, use_bias=False,
+                         dtype="float64")  # fmt: skip
+    pw = Conv2D(4, 1, dtype="float64")
+    mid = dw(x)
+    pw(mid)
+    dw.set_weights([sep.depthwise_kernel.numpy()])
+    pw.set_weights([sep.pointwise_kernel.numpy(), np.arange(4.0)])
+    sep.set_weights([*sep.get_weights()[:2], np.arange(4.0)])
+    np.testing.assert_allclose(sep(x).numpy(), pw(dw(x)).numpy(), rtol=1e-12, atol=1e-12)
+    assert not np.allclose(sep(x).numpy(), out)  # the bias did change the output
+
+
+def test_separable_config_regularizers_and_constraints():
+    layer = SeparableConv2D(
+        5, (3, 2), strides=(2, 1), padding="same", depth_multiplier=3, activation="relu",
+        depthwise_initializer="he_normal", pointwise_initializer="zeros",
+        depthwise_regularizer="l2", pointwise_regularizer="l1", name="sep",
+    )  # fmt: skip
+    config = layer.get_config()
+    clone = SeparableConv2D.from_config(config)
+    assert clone.get_config() == config
+    assert config["filters"] == 5 and config["depth_multiplier"] == 3
+    assert config["kernel_size"] == [3, 2] and config["data_format"] == "channels_last"
+    layer(np.ones((1, 4, 4, 2), np.float32))
+    np.testing.assert_array_equal(layer.pointwise_kernel.numpy(), 0)
+    assert len(layer.losses) == 2  # one penalty per regularized kernel
+
+    def unit_norm(w):
+        return w
+
+    constrained = SeparableConv1D(2, 3, pointwise_constraint=unit_norm,
+                                  depthwise_constraint=unit_norm)  # fmt: skip
+    constrained(np.ones((1, 5, 2), np.float32))
+    assert constrained.pointwise_kernel.constraint is unit_norm
+    assert constrained.depthwise_kernel.constraint is unit_norm
+
+
+@pytest.mark.parametrize(
+    "layer, input_shape, expected",
+    [
+        (SeparableConv2D(8, 3, strides=2, padding="same"), (None, 28, 28, 3), (None, 14, 14, 8)),
+        (SeparableConv2D(8, 3, depth_multiplier=4), (None, None, 10, 3), (None, None, 8, 8)),
+        (SeparableConv1D(6, 5, padding="causal"), (None, 20, 3), (None, 20, 6)),
+        (SeparableConv1D(6, 3, dilation_rate=2), (None, 20, 3), (None, 16, 6)),
+    ],
+)
+def test_separable_compute_output_shape(layer, input_shape, expected):
+    assert layer.compute_output_shape(input_shape) == expected
+
+
+def test_separable_errors_name_the_problem():
+    with pytest.raises(ValueError, match="SeparableConv2D filters must be a positive integer"):
+        SeparableConv2D(0, 3)
+    with pytest.raises(ValueError, match="depth_multiplier"):
+        SeparableConv2D(4, 3, depth_multiplier=0)
+    with pytest.raises(ValueError, match="channels_first"):
+        SeparableConv2D(4, 3, data_format="channels_first")
+    with pytest.raises(ValueError, match="padding"):
+        SeparableConv2D(4, 3, padding="causal")
+    layer = SeparableConv2D(4, 3)
+    with pytest.raises(ValueError, match=r"\(batch, height, width, channels\)"):
+        layer(np.zeros((2, 8, 8), np.float32))
+    layer(np.zeros((1, 8, 8, 3), np.float32))
+    with pytest.raises(ValueError, match="3 channels"):
+        layer(np.zeros((1, 8, 8, 2), np.float32))
+
+
+def test_separable_conv_trains_in_a_model():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, size=64)
+    x = rng.normal(size=(64, 8, 8, 2)).astype(np.float32)
+    x[..., 0] += np.where(y == 1, 0.5, -0.5)[:, None, None]  # the class is in channel 0 only
+    lamina.seed(0)
+    model = Sequential([
+        SeparableConv2D(8, 3, activation="relu", padding="same", input_shape=(8, 8, 2)),
+        GlobalAveragePooling2D(),
+        Dense(2, activation="softmax"),
+    ])  # fmt: skip
+    model.compile(
+        optimizer=lamina.optimizers.Adam(learning_rate=0.01),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    history = model.fit(x, y, epochs=30, batch_size=16, verbose=0).history
+    assert history["loss"][-1] < 0.2 * history["loss"][0] and history["accuracy"][-1] > 0.9

@@ -1,5 +1,6 @@
-"""BatchNormalization and LayerNormalization: the layer contract, gradients, Keras's moving
-averages and frozen-layer semantics, parameter counts, PyTorch references."""
+"""BatchNormalization, LayerNormalization, GroupNormalization and UnitNormalization: the layer
+contract, gradients, Keras's moving averages and frozen-layer semantics, parameter counts,
+PyTorch references."""
 
 import os
 
@@ -8,7 +9,12 @@ import pytest
 
 import lamina
 from lamina.layers import Dense, Input
-from lamina.layers.normalization import BatchNormalization, LayerNormalization
+from lamina.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    UnitNormalization,
+)
 from lamina.models import Sequential
 from tests.helpers import check_layer, check_layer_gradients
 
@@ -25,6 +31,12 @@ FIXTURE = np.load(os.path.join(os.path.dirname(__file__), "..", "fixtures", "nor
         (lambda: LayerNormalization(), (3, 6)),
         (lambda: LayerNormalization(axis=[1, 2], epsilon=1e-5), (2, 3, 4)),
         (lambda: LayerNormalization(center=False, gamma_initializer="random_normal"), (2, 3, 4)),
+        (lambda: GroupNormalization(groups=2), (3, 4, 4, 6)),
+        (lambda: GroupNormalization(groups=-1, center=False), (2, 5, 4)),
+        (lambda: GroupNormalization(groups=1, axis=1, epsilon=1e-5), (2, 4, 3)),
+        (lambda: GroupNormalization(groups=4, gamma_regularizer="l2"), (3, 8)),
+        (lambda: UnitNormalization(), (3, 6)),
+        (lambda: UnitNormalization(axis=[1, 2]), (2, 3, 4)),
     ],
 )
 def test_check_layer(factory, shape):
@@ -40,8 +52,15 @@ def test_check_layer(factory, shape):
         (lambda: BatchNormalization(dtype="float64"), (4, 3), False),
         (lambda: LayerNormalization(dtype="float64"), (3, 5), False),
         (lambda: LayerNormalization(axis=(1, 2), dtype="float64"), (2, 3, 2), False),
+        (lambda: GroupNormalization(groups=2, dtype="float64"), (2, 3, 2, 4), False),
+        (lambda: GroupNormalization(groups=-1, dtype="float64"), (3, 4, 3), False),
+        (lambda: GroupNormalization(groups=3, axis=1, scale=False, dtype="float64"), (2, 6, 2),
+         False),
+        (lambda: GroupNormalization(groups=2, dtype="float64"), (3, 4), True),
+        (lambda: UnitNormalization(dtype="float64"), (3, 5), False),
+        (lambda: UnitNormalization(axis=[1, 2], dtype="float64"), (2, 3, 2), False),
     ],
-)
+)  # fmt: skip
 def test_layer_gradients(factory, shape, training):
     layer = factory()
     x = np.random.default_rng(1).normal(size=shape)
@@ -203,3 +222,101 @@ def test_errors_name_the_problem():
         LayerNormalization(epsilon=0)
     with pytest.raises(ValueError, match="non-batch axes"):
         LayerNormalization(axis=0)(np.zeros((2, 3), np.float32))
+
+
+GROUP_NORM_CASES = [
+    ("gn_g1", 1, -1), ("gn_g2", 2, -1), ("gn_gc", 6, -1), ("gn_gc", -1, -1),
+    ("gn_dense_g2", 2, -1), ("gn_dense_gc", -1, -1), ("gn_seq_g3", 3, -1),
+    ("gn_channels_first", 3, 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype, tol", [("float64", 1e-9), ("float32", 2e-4)])
+@pytest.mark.parametrize("name, groups, axis", GROUP_NORM_CASES)
+def test_group_norm_layer_matches_torch(name, groups, axis, dtype, tol):
+    f = {k.split("/", 1)[1]: FIXTURE[k] for k in FIXTURE.files if k.startswith(name + "/")}
+    gn = GroupNormalization(groups=groups, axis=axis, dtype=dtype)  # epsilon: Keras's 1e-3
+    gn(f["x"])
+    gn.set_weights([f["gamma"], f["beta"]])
+    x = lamina.Tensor(f["x"].astype(dtype), requires_grad=True)
+    out = gn(x)
+    out.backward(f["w"].astype(dtype))
+    np.testing.assert_allclose(out.numpy(), f["out"], rtol=tol, atol=tol)
+    np.testing.assert_allclose(x.grad, f["grad_x"], rtol=tol, atol=tol)
+    np.testing.assert_allclose(gn.gamma.grad, f["grad_gamma"], rtol=tol, atol=tol)
+    np.testing.assert_allclose(gn.beta.grad, f["grad_beta"], rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("name, axis", [("unit_last", -1), ("unit_axes", [1, 2])])
+def test_unit_norm_layer_matches_torch(name, axis):
+    f = {k.split("/", 1)[1]: FIXTURE[k] for k in FIXTURE.files if k.startswith(name + "/")}
+    x = lamina.Tensor(f["x"].astype(np.float64), requires_grad=True)
+    out = UnitNormalization(axis=axis, dtype="float64")(x)
+    out.backward(f["w"])
+    np.testing.assert_allclose(out.numpy(), f["out"], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(x.grad, f["grad_x"], rtol=1e-9, atol=1e-9)
+
+
+def test_group_norm_keras_defaults_weights_and_config():
+    gn = GroupNormalization()
+    assert (gn.groups, gn.axis, gn.epsilon, gn.center, gn.scale) == (32, -1, 1e-3, True, True)
+    model = Sequential([Input(shape=(4, 4, 64)), gn])
+    assert [w.name.split("/")[-1] for w in gn.weights] == ["gamma", "beta"]  # Keras's order
+    assert [w.shape for w in gn.get_weights()] == [(64,), (64,)]
+    assert model.count_params() == 128 and len(gn.trainable_weights) == 2
+    cfg = GroupNormalization(groups=-1, axis=1, center=False, epsilon=1e-5, name="gn").get_config()
+    clone = GroupNormalization.from_config(cfg)
+    assert clone.get_config() == cfg and cfg["groups"] == -1
+    clone(np.zeros((2, 3, 5), np.float32))  # -1: one group per channel, whatever their count
+    assert clone.beta is None and clone.gamma.shape == (3,)
+    unit = UnitNormalization.from_config(UnitNormalization(axis=(1, 2)).get_config())
+    assert unit.axis == [1, 2] and UnitNormalization().axis == -1 and not unit.weights
+
+
+def test_group_norm_normalizes_each_group_of_each_sample():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 5, 5, 8)) * np.arange(1.0, 9.0) + np.arange(8.0)
+    out = GroupNormalization(groups=4, epsilon=1e-6, dtype="float64")(x).numpy()
+    groups = out.reshape(3, 25, 4, 2)
+    np.testing.assert_allclose(groups.mean(axis=(1, 3)), 0, atol=1e-10)
+    np.testing.assert_allclose(groups.std(axis=(1, 3)), 1, rtol=1e-5)
+    assert not np.allclose(out.reshape(3, 25, 8).std(axis=1), 1, rtol=1e-3)  # not per channel
+
+
+def test_group_norm_is_the_same_in_training_and_inference_and_for_each_sample():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 6, 4)).astype(np.float32)
+    gn = GroupNormalization(groups=2)
+    full = gn(x, training=True).numpy()
+    np.testing.assert_array_equal(full, gn(x).numpy())
+    np.testing.assert_allclose(gn(x[1:2]).numpy(), full[1:2], rtol=1e-6, atol=1e-6)
+
+
+def test_unit_norm_gives_unit_vectors_and_keeps_zeros():
+    x = np.random.default_rng(0).normal(3.0, 2.0, size=(4, 3, 5)).astype(np.float32)
+    x[0] = 0.0
+    out = UnitNormalization(axis=[1, 2])(x).numpy()
+    np.testing.assert_allclose(np.sqrt((out**2).sum(axis=(1, 2))), [0, 1, 1, 1], rtol=1e-6)
+    np.testing.assert_allclose(out[1:] * np.linalg.norm(x[1:], axis=(1, 2))[:, None, None],
+                               x[1:], rtol=1e-5)  # fmt: skip
+
+
+def test_group_and_unit_norm_errors_name_the_problem():
+    with pytest.raises(ValueError, match=r"6 channels .*groups=4 .*1, 2, 3, 6.* groups=-1"):
+        GroupNormalization(groups=4)(np.zeros((2, 6), np.float32))
+    with pytest.raises(ValueError, match="groups=32"):  # Keras's default on few channels
+        GroupNormalization()(np.zeros((2, 3, 8), np.float32))
+    with pytest.raises(ValueError, match="groups must be a positive integer, or -1"):
+        GroupNormalization(groups=0)
+    with pytest.raises(TypeError, match="one integer"):
+        GroupNormalization(axis=[1, 2])
+    with pytest.raises(ValueError, match="non-batch axis"):
+        GroupNormalization(groups=1, axis=0)(np.zeros((2, 3), np.float32))
+    gn = GroupNormalization(groups=2)
+    gn(np.zeros((2, 4), np.float32))
+    with pytest.raises(ValueError, match=r"4 channels along axis -1, got shape \(2, 6\)"):
+        gn(np.zeros((2, 6), np.float32))
+    with pytest.raises(TypeError, match="UnitNormalization axis"):
+        UnitNormalization(axis="last")
+    with pytest.raises(ValueError, match="out of range"):
+        UnitNormalization(axis=2)(np.zeros((2, 3), np.float32))

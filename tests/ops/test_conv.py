@@ -15,6 +15,8 @@ from lamina.ops.conv import (
     conv_transpose_output_length,
     depthwise_conv1d,
     depthwise_conv2d,
+    separable_conv1d,
+    separable_conv2d,
 )
 from tests.helpers import check_op
 
@@ -28,6 +30,7 @@ CONV_OPS = {
     "conv2d_transpose": conv2d_transpose,
     "depthwise_conv2d": depthwise_conv2d,
 }
+SEPARABLE_OPS = {"separable_conv1d": separable_conv1d, "separable_conv2d": separable_conv2d}
 
 
 # ----- naive references: loops over output positions, TensorFlow's padding rule -----
@@ -227,6 +230,66 @@ def test_depthwise_conv1d():
     assert out.shape == (1, 5, 2)
     assert out[0, :, 0].tolist() == [2.0, 6.0, 10.0, 14.0, 8.0]
     assert check_op(lambda x, k: depthwise_conv1d(x, k, strides=2), (2, 5, 2), (3, 2, 2))
+
+
+@pytest.mark.parametrize(
+    "kernel, strides, padding, dilation, multiplier",
+    [((3, 3), (1, 1), "valid", (1, 1), 1), ((3, 2), (2, 2), "same", (1, 1), 2),
+     ((2, 2), (1, 1), "same", (2, 1), 3)],
+)  # fmt: skip
+def test_separable_conv2d_is_depthwise_then_pointwise(
+    kernel, strides, padding, dilation, multiplier
+):
+    rng = np.random.default_rng(6)
+    x, dk = rng.normal(size=(2, 6, 5, 3)), rng.normal(size=(*kernel, 3, multiplier))
+    pk, b = rng.normal(size=(1, 1, 3 * multiplier, 4)), rng.normal(size=4)
+    out = separable_conv2d(x, dk, pk, b, strides=strides, padding=padding, dilation_rate=dilation)
+    depthwise = ref_conv2d(x, dk, None, strides, padding, dilation, depthwise=True)
+    np.testing.assert_allclose(out.numpy(), ref_conv2d(depthwise, pk, b), rtol=1e-10, atol=1e-10)
+
+    def fn(x, dk, pk, b):
+        return separable_conv2d(x, dk, pk, b, strides=strides, padding=padding,
+                                dilation_rate=dilation)  # fmt: skip
+
+    assert check_op(fn, (2, 5, 4, 2), (*kernel, 2, multiplier), (1, 1, 2 * multiplier, 3), (3,))
+
+
+def test_separable_conv1d_causal_and_gradients():
+    x = np.zeros((1, 6, 1))
+    x[0, 3] = 1.0
+    out = separable_conv1d(x, np.ones((3, 1, 2)), np.ones((1, 2, 1)), padding="causal").numpy()
+    assert out[0, :, 0].tolist() == [0.0, 0.0, 0.0, 2.0, 2.0, 2.0]  # nothing before step 3
+
+    def fn(x, dk, pk, b):
+        return separable_conv1d(x, dk, pk, b, strides=2, padding="same", dilation_rate=1)
+
+    assert check_op(fn, (2, 7, 2), (3, 2, 2), (1, 4, 3), (3,))
+    assert check_op(
+        lambda x, dk, pk: separable_conv1d(x, dk, pk, padding="causal", dilation_rate=2),
+        (2, 6, 2), (2, 2, 1), (1, 2, 2),
+    )  # fmt: skip
+
+
+def test_separable_conv_fused_relu_gradients():
+    def fn(x, dk, pk, b):
+        return conv_ops.separable_conv(x, dk, pk, b, strides=(1, 2), padding="same",
+                                       dilation=(1, 1), activation="relu")  # fmt: skip
+
+    assert check_op(fn, (2, 4, 5, 2), (3, 3, 2, 2), (1, 1, 4, 3), (3,))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if FIXTURES[f"{c}/op"].item() in SEPARABLE_OPS])
+def test_separable_matches_pytorch(case):
+    f = {k.split("/", 1)[1]: FIXTURES[k] for k in FIXTURES.files if k.startswith(case + "/")}
+    params = json.loads(f["params"].item())
+    names = ("x", "depthwise_kernel", "pointwise_kernel", "bias")
+    tensors = [lamina.Tensor(f[name], requires_grad=True) for name in names]
+    out = SEPARABLE_OPS[f["op"].item()](*tensors, **params)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), f["out"], rtol=1e-4, atol=1e-5)
+    out.backward(f["w"])
+    for name, t in zip(names, tensors, strict=True):
+        np.testing.assert_allclose(t.grad, f[f"grad_{name}"], rtol=1e-4, atol=1e-4, err_msg=name)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if FIXTURES[f"{c}/op"].item() in CONV_OPS])
