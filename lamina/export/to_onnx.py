@@ -33,7 +33,9 @@ from lamina.layers import (
     GRU,
     LSTM,
     Activation,
+    ActivityRegularization,
     Add,
+    AlphaDropout,
     Average,
     AveragePooling1D,
     AveragePooling2D,
@@ -50,10 +52,14 @@ from lamina.layers import (
     Dropout,
     Embedding,
     Flatten,
+    GaussianDropout,
+    GaussianNoise,
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
+    GroupNormalization,
+    Identity,
     InputLayer,
     LayerNormalization,
     LeakyReLU,
@@ -62,12 +68,20 @@ from lamina.layers import (
     MaxPooling2D,
     Minimum,
     Multiply,
+    Permute,
     PReLU,
     ReLU,
+    RepeatVector,
     Reshape,
+    SeparableConv1D,
+    SeparableConv2D,
     SimpleRNN,
     Softmax,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
     Subtract,
+    UnitNormalization,
     UpSampling1D,
     UpSampling2D,
     ZeroPadding1D,
@@ -288,7 +302,8 @@ def _activation(g: _Graph, layer, x: _Value) -> _Value:
 
 # ----- core layers -----
 def _identity(g, layer, x, shape):
-    """InputLayer, and Dropout (the identity at inference)."""
+    """InputLayer, Identity, ActivityRegularization, and the dropout and noise layers (the
+    identity at inference)."""
     return x
 
 
@@ -348,6 +363,18 @@ def _reshape(g, layer, x, shape):
     return _Value(g.op("Reshape", [x.name, target], layer.name), shape)
 
 
+def _permute(g, layer, x, shape):
+    x = channels_last(g, x)
+    return _Value(g.op("Transpose", [x.name], layer.name, perm=[0, *layer.dims]), shape)
+
+
+def _repeat_vector(g, layer, x, shape):
+    """(batch, features) -> (batch, 1, features), tiled ``n`` times along axis 1."""
+    steps = g.op("Unsqueeze", [x.name, g.ints(f"{layer.name}/axes", [1])], f"{layer.name}/step")
+    repeats = g.ints(f"{layer.name}/repeats", [1, layer.n, 1])
+    return _Value(g.op("Tile", [steps, repeats], layer.name), shape)
+
+
 # ----- convolution and pooling (channels-first inside the graph) -----
 def _window(spatial, kernel_size, strides, dilation, padding) -> dict:
     """Kernel, strides and explicit pads of a conv or pool. lamina's "same" (TensorFlow's rule)
@@ -395,6 +422,33 @@ def _depthwise_conv(g, layer, x, shape):
     channels = kernel.shape[-2]
     weight = np.moveaxis(kernel.reshape(*kernel.shape[:-2], -1), -1, 0)[:, None]
     return _conv_node(g, layer, x, weight, channels, shape)
+
+
+def _separable_conv(g, layer, x, shape):
+    """The depthwise Conv (one group per input channel, no bias), then a 1x1 Conv with the
+    pointwise kernel and the bias."""
+    x = channels_first(g, x)
+    depthwise = _weight(layer.depthwise_kernel)
+    channels = depthwise.shape[-2]
+    weight = np.moveaxis(depthwise.reshape(*depthwise.shape[:-2], -1), -1, 0)[:, None]
+    dilation = list(layer.dilation_rate)
+    window = _window(x.shape[1:-1], layer.kernel_size, layer.strides, dilation, layer.padding)
+    inputs = [x.name, g.const(f"{layer.name}/depthwise_kernel", weight)]
+    y = g.op(
+        "Conv", inputs, f"{layer.name}/depthwise", dilations=dilation, group=channels, **window
+    )
+    pointwise = _weight(layer.pointwise_kernel)
+    rank = pointwise.ndim - 2
+    inputs = [
+        y,
+        g.const(
+            f"{layer.name}/pointwise_kernel", pointwise.transpose(rank + 1, rank, *range(rank))
+        ),
+    ]
+    if layer.bias is not None:
+        inputs.append(g.const(f"{layer.name}/bias", _weight(layer.bias)))
+    y = g.op("Conv", inputs, f"{layer.name}/pointwise")
+    return _activation(g, layer, _Value(y, shape, channels_first=True))
 
 
 def _pooling(op_type: str):
@@ -455,6 +509,42 @@ def _layer_norm(g, layer, x, shape):
     inputs = [x.name, g.const(f"{layer.name}/gamma", gamma), g.const(f"{layer.name}/beta", beta)]
     y = g.op("LayerNormalization", inputs, layer.name, axis=axes[0], epsilon=layer.epsilon)
     return replace(x, name=y)
+
+
+def _group_norm(g, layer, x, shape):
+    """Channels-first, the groups are runs of consecutive channels right after the batch axis:
+    reshaped to (batch, groups, -1), normalized over the last axis, reshaped back, then
+    ``gamma * y + beta`` per channel."""
+    if layer.axis % x.rank != x.rank - 1:
+        raise _unsupported(layer, f"axis {layer.axis} (only the channels axis, -1, is exported)")
+    x = channels_first(g, x)
+    name = layer.name
+    grouped = g.op("Reshape", [x.name, g.ints(f"{name}/groups", [0, layer._groups, -1])], name)
+    mean = _reduce(g, "ReduceMean", grouped, [2], True, f"{name}/mean")
+    centered = g.op("Sub", [grouped, mean], f"{name}/centered")
+    squares = g.op("Mul", [centered, centered], f"{name}/squares")
+    variance = _reduce(g, "ReduceMean", squares, [2], True, f"{name}/variance")
+    shifted = g.op("Add", [variance, g.const(f"{name}/epsilon", layer.epsilon)], f"{name}/shifted")
+    std = g.op("Sqrt", [shifted], f"{name}/std")
+    normalized = g.op("Div", [centered, std], f"{name}/normalized")
+    y = g.op("Reshape", [normalized, g.op("Shape", [x.name], f"{name}/shape")], f"{name}/back")
+    channel = (-1, *(1,) * (x.rank - 2))  # broadcast over the spatial axes, channels-first
+    if layer.gamma is not None:
+        gamma = g.const(f"{name}/gamma", _weight(layer.gamma).reshape(channel))
+        y = g.op("Mul", [y, gamma], f"{name}/scaled")
+    if layer.beta is not None:
+        beta = g.const(f"{name}/beta", _weight(layer.beta).reshape(channel))
+        y = g.op("Add", [y, beta], f"{name}/shifted_by_beta")
+    return replace(x, name=y)
+
+
+def _unit_norm(g, layer, x, shape):
+    """``x / max(||x||, 1e-12)`` over ``axis``, as ``lamina.ops.l2_normalize``."""
+    axes = layer.axis if isinstance(layer.axis, list) else [layer.axis]
+    axes = sorted({_axis(x, a) for a in axes})
+    norm = _reduce(g, "ReduceL2", x.name, axes, True, f"{layer.name}/norm")
+    floor = g.op("Max", [norm, g.const(f"{layer.name}/epsilon", 1e-12)], f"{layer.name}/floor")
+    return replace(x, name=g.op("Div", [x.name, floor], layer.name))
 
 
 # ----- embeddings and recurrent layers -----
@@ -695,7 +785,17 @@ def _functional(g, model, inputs, shape):
 
 CONVERTERS = {
     InputLayer: _identity,
+    Identity: _identity,
+    ActivityRegularization: _identity,
     Dropout: _identity,
+    SpatialDropout1D: _identity,
+    SpatialDropout2D: _identity,
+    SpatialDropout3D: _identity,
+    GaussianNoise: _identity,
+    GaussianDropout: _identity,
+    AlphaDropout: _identity,
+    Permute: _permute,
+    RepeatVector: _repeat_vector,
     Dense: _dense,
     Activation: _activation_layer,
     ReLU: _relu,
@@ -709,6 +809,8 @@ CONVERTERS = {
     Conv2D: _conv,
     DepthwiseConv1D: _depthwise_conv,
     DepthwiseConv2D: _depthwise_conv,
+    SeparableConv1D: _separable_conv,
+    SeparableConv2D: _separable_conv,
     MaxPooling1D: _pooling("MaxPool"),
     MaxPooling2D: _pooling("MaxPool"),
     AveragePooling1D: _pooling("AveragePool"),
@@ -719,6 +821,8 @@ CONVERTERS = {
     GlobalMaxPooling2D: _global_pooling("ReduceMax"),
     BatchNormalization: _batch_norm,
     LayerNormalization: _layer_norm,
+    GroupNormalization: _group_norm,
+    UnitNormalization: _unit_norm,
     Embedding: _embedding,
     SimpleRNN: _recurrent,
     LSTM: _recurrent,

@@ -16,6 +16,8 @@ from lamina.layers import (  # noqa: E402
     GRU,
     LSTM,
     Activation,
+    ActivityRegularization,
+    AlphaDropout,
     AveragePooling1D,
     AveragePooling2D,
     BatchNormalization,
@@ -30,21 +32,32 @@ from lamina.layers import (  # noqa: E402
     Dropout,
     Embedding,
     Flatten,
+    GaussianDropout,
+    GaussianNoise,
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
+    GroupNormalization,
+    Identity,
     Input,
     LayerNormalization,
     LeakyReLU,
     Masking,
     MaxPooling1D,
     MaxPooling2D,
+    Permute,
     PReLU,
     ReLU,
+    RepeatVector,
     Reshape,
+    SeparableConv1D,
+    SeparableConv2D,
     SimpleRNN,
     Softmax,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    UnitNormalization,
     UpSampling1D,
     UpSampling2D,
     ZeroPadding1D,
@@ -304,6 +317,63 @@ def test_reshaping_and_resizing(layers, shape, tmp_path):
     model = Sequential(layers)
     model.build((None, *shape))
     check(randomize(model), data(2, *shape), tmp_path)
+
+
+@pytest.mark.parametrize(
+    "layers, shape",
+    [
+        ([Conv1D(3, 2), Permute((2, 1)), Dense(2)], (6, 2)),
+        ([Conv2D(3, 1), Permute((3, 1, 2))], (4, 5, 2)),
+        ([Dense(3), RepeatVector(4), LSTM(2)], (5,)),
+        ([Identity(), ActivityRegularization(l2=0.1), Dense(2)], (5,)),
+        ([Conv1D(4, 1), SpatialDropout1D(0.5), GaussianNoise(1.0), GaussianDropout(0.3)], (6, 2)),
+        ([Conv2D(4, 1), SpatialDropout2D(0.5), AlphaDropout(0.2), Conv2D(2, 1)], (4, 5, 2)),
+    ],
+)
+def test_permute_repeat_and_layers_that_are_the_identity_at_inference(layers, shape, tmp_path):
+    model = Sequential(layers)
+    model.build((None, *shape))
+    proto = check(randomize(model), data(2, *shape), tmp_path)
+    assert "Dropout" not in op_types(proto) and "RandomNormal" not in op_types(proto)
+
+
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (SeparableConv2D(4, 3, padding="same", depth_multiplier=2, activation="relu"), (6, 5, 3)),
+        (SeparableConv2D(3, 3, strides=2, dilation_rate=1, use_bias=False), (7, 7, 2)),
+        (SeparableConv2D(3, (3, 2), dilation_rate=2), (8, 7, 2)),
+        (SeparableConv1D(4, 3, padding="causal", depth_multiplier=3), (9, 2)),
+    ],
+)
+def test_separable_convolutions(layer, shape, tmp_path):
+    model = Sequential([Input(shape=shape), layer])
+    proto = check(randomize(model), data(2, *shape), tmp_path)
+    assert op_types(proto).count("Conv") == 2
+
+
+@pytest.mark.parametrize(
+    "layers, shape",
+    [
+        ([Conv2D(6, 1), GroupNormalization(groups=3)], (4, 5, 2)),
+        ([GroupNormalization(groups=-1)], (4, 5, 6)),
+        ([GroupNormalization(groups=2, center=False)], (8,)),
+        ([Conv1D(4, 1), GroupNormalization(groups=1, scale=False)], (7, 3)),
+        ([Conv2D(4, 1), UnitNormalization()], (3, 4, 2)),
+        ([UnitNormalization(axis=[1, 2])], (3, 4)),
+    ],
+)
+@pytest.mark.parametrize("opset", [17, 18])
+def test_group_and_unit_normalization(layers, shape, opset, tmp_path):
+    model = Sequential(layers)
+    model.build((None, *shape))
+    check(randomize(model), data(2, *shape, scale=3.0), tmp_path, opset=opset)
+
+
+def test_group_normalization_over_another_axis_is_not_supported(tmp_path):
+    model = Sequential([Input(shape=(4, 6)), GroupNormalization(groups=2, axis=1, name="odd")])
+    with pytest.raises(NotImplementedError, match="'odd'.*axis 1"):
+        export.onnx(model, tmp_path / "model.onnx")
 
 
 # ----- embeddings and recurrent layers -----
