@@ -1,11 +1,12 @@
 """Losses with Keras's names, defaults and semantics: functions returning one value per sample,
 and ``Loss`` classes reducing them (with optional sample weights) to a scalar.
 
-Every loss is one fused op from ``lamina.ops.losses``. ``y_true`` may be an array or a Tensor
-(a constant, cast to ``y_pred``'s dtype); ``y_pred`` is a Tensor (arrays are wrapped). Shapes
-follow Keras's rule: when the ranks differ by one and the longer side ends in a size-1 axis, that
-axis is squeezed (or the rank-1 side expanded), so labels of shape ``(N,)`` work with
-predictions of shape ``(N, 1)``.
+The classic losses are fused ops from ``lamina.ops.losses``; the others (focal, hinge variants,
+log-cosh, Dice...) are composed of ops, autograd supplying their gradients. ``y_true`` may be an
+array or a Tensor (a constant, cast to ``y_pred``'s dtype); ``y_pred`` is a Tensor (arrays are
+wrapped). Shapes follow Keras's rule: when the ranks differ by one and the longer side ends in a
+size-1 axis, that axis is squeezed (or the rank-1 side expanded), so labels of shape ``(N,)``
+work with predictions of shape ``(N, 1)``.
 
 >>> import lamina
 >>> y_pred = lamina.tensor([[0.6, 0.4], [0.4, 0.6]])
@@ -18,10 +19,14 @@ array([0.916, 0.714], dtype=float32)
 from __future__ import annotations
 
 import inspect
+import math
 
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
 from lamina.ops import losses as _k
+from lamina.ops.activations import softmax, softplus
+from lamina.ops.math import clip, log, maximum
+from lamina.ops.normalization import l2_normalize
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
@@ -236,6 +241,230 @@ def sparse_categorical_crossentropy(
     return _k.SparseCategoricalCrossEntropy.apply(
         labels, y_pred, from_logits=from_logits, valid=valid
     )
+
+
+# ----- functions composed of ops -----
+def mean_absolute_percentage_error(y_true, y_pred) -> Tensor:
+    """``100 * mean(|y_true - y_pred| / max(|y_true|, 1e-7), axis=-1)``.
+
+    >>> import lamina
+    >>> y_pred = lamina.tensor([[90.0, 210.0, 310.0]])
+    >>> mean_absolute_percentage_error([[100.0, 200.0, 300.0]], y_pred).numpy().round(4)
+    array([6.1111], dtype=float32)
+    """
+    y_pred = _as_tensor(y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    ratio = (y_true - y_pred) / maximum(abs(y_true), _k.EPSILON)
+    return abs(ratio).mean(axis=-1) * 100.0
+
+
+def mean_squared_logarithmic_error(y_true, y_pred) -> Tensor:
+    """``mean((log(max(y_pred, 1e-7) + 1) - log(max(y_true, 1e-7) + 1)) ** 2, axis=-1)``.
+
+    >>> import lamina
+    >>> y_pred = lamina.tensor([[math.e - 1, 0.0]])
+    >>> mean_squared_logarithmic_error([[0.0, math.e - 1]], y_pred).numpy().round(4)  # log e = 1
+    array([1.], dtype=float32)
+    """
+    y_pred = _as_tensor(y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    first = log(maximum(y_pred, _k.EPSILON) + 1.0)
+    second = log(maximum(y_true, _k.EPSILON) + 1.0)
+    return ((first - second) ** 2).mean(axis=-1)
+
+
+def cosine_similarity(y_true, y_pred, axis: int = -1) -> Tensor:
+    """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)``, with Keras's sign: -1 for
+    vectors pointing the same way (so minimizing it aligns them), 0 when either is zero.
+
+    >>> import lamina
+    >>> y_pred = lamina.tensor([[1.0, 0.0], [1.0, 1.0], [-1.0, -1.0]])
+    >>> cosine_similarity([[0.0, 1.0], [1.0, 1.0], [1.0, 1.0]], y_pred).numpy().round(4)
+    array([-0., -1.,  1.], dtype=float32)
+    """
+    y_pred = _as_tensor(y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    t = l2_normalize(y_true, axis=axis, epsilon=_k.EPSILON)
+    p = l2_normalize(y_pred, axis=axis, epsilon=_k.EPSILON)
+    return -(t * p).sum(axis=axis)
+
+
+def log_cosh(y_true, y_pred) -> Tensor:
+    """``mean(log(cosh(e)), axis=-1)`` with ``e = y_pred - y_true``, computed as
+    ``e + softplus(-2 e) - log 2`` (no overflow): about ``e^2 / 2`` for small errors and
+    ``|e| - log 2`` for large ones.
+
+    >>> import lamina
+    >>> log_cosh([[0.0, 1.0], [0.0, 0.0]], lamina.tensor([[1.0, 1.0], [0.0, 0.0]])).numpy().round(4)
+    array([0.2169, 0.    ], dtype=float32)
+    """
+    y_pred = _as_tensor(y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    error = y_pred - y_true
+    return (error + softplus(error * -2.0) - math.log(2.0)).mean(axis=-1)
+
+
+def poisson(y_true, y_pred) -> Tensor:
+    """``mean(y_pred - y_true * log(y_pred + 1e-7), axis=-1)``: the negative Poisson
+    log-likelihood of counts ``y_true`` at rates ``y_pred`` (up to a constant).
+
+    >>> import lamina
+    >>> poisson([[1.0, 0.0]], lamina.tensor([[1.0, 2.0]])).tolist()  # (1 - log 1 + 2) / 2
+    [1.5]
+    """
+    y_pred = _as_tensor(y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    return (y_pred - y_true * log(y_pred + _k.EPSILON)).mean(axis=-1)
+
+
+def squared_hinge(y_true, y_pred) -> Tensor:
+    """``mean(maximum(1 - y_true * y_pred, 0) ** 2, axis=-1)``; labels in {-1, 1}, and labels
+    that are all 0 or 1 are first mapped to -1 and 1 (as Keras does).
+
+    >>> import lamina
+    >>> squared_hinge([[0.0, 1.0]], lamina.tensor([[-0.5, 0.5]])).tolist()
+    [0.25]
+    """
+    y_pred = _as_tensor(y_pred)
+    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred)
+    if bool(xp.all((y_true == 0) | (y_true == 1))):
+        y_true = 2 * y_true - 1
+    return ((1.0 - y_true * y_pred).relu() ** 2).mean(axis=-1)
+
+
+def categorical_hinge(y_true, y_pred) -> Tensor:
+    """``maximum(neg - pos + 1, 0)`` with ``pos = sum(t * p, -1)`` (the true class's score
+    for one-hot ``t``) and ``neg = max((1 - t) * p, -1)`` (the best other score).
+
+    >>> import lamina
+    >>> categorical_hinge([[0, 1, 0]], lamina.tensor([[0.5, 0.8, -0.2]])).numpy().round(4)
+    array([0.7], dtype=float32)
+    """
+    y_pred = _as_tensor(y_pred)
+    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred)
+    pos = (y_true * y_pred).sum(axis=-1)
+    neg = ((1.0 - y_true) * y_pred).max(axis=-1)
+    return (neg - pos + 1.0).relu()
+
+
+def binary_focal_crossentropy(
+    y_true,
+    y_pred,
+    apply_class_balancing: bool = False,
+    alpha: float = 0.25,
+    gamma: float = 2.0,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> Tensor:
+    """Focal loss (Lin et al., 2018): mean over ``axis`` of ``(1 - p_t) ** gamma * bce``, where
+    ``bce`` is the elementwise binary cross-entropy (as in ``binary_crossentropy``) and
+    ``p_t = t p + (1 - t) (1 - p)``; with ``apply_class_balancing`` also times
+    ``alpha t + (1 - alpha) (1 - t)``. ``gamma=0`` gives the binary cross-entropy.
+
+    ``label_smoothing`` moves ``t`` towards 0.5 first. From logits (or from a recorded
+    ``sigmoid`` output) ``p = sigmoid(z)`` and the cross-entropy uses the stable logits form;
+    Keras clips ``p`` to ``[1e-7, 1 - 1e-7]`` there, which agrees while ``|z| < 16``.
+
+    >>> import lamina
+    >>> y_pred = lamina.tensor([[0.6, 0.4], [0.4, 0.6]])
+    >>> binary_focal_crossentropy([[0, 1], [0, 0]], y_pred, gamma=2).numpy().round(3)
+    array([0.33 , 0.206], dtype=float32)
+    """
+    y_pred = _as_tensor(y_pred)
+    y_pred, from_logits = _logits_first(y_pred, from_logits, _k.sigmoid_logits)
+    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    bce = _k.BinaryCrossEntropy.apply(y_true, y_pred, from_logits=from_logits, axis=None)
+    p = y_pred.sigmoid() if from_logits else y_pred
+    if gamma:  # (1 - p_t) ** 0 would still put 0 * inf into the gradient where p_t = 1
+        p_t = y_true * p + (1.0 - y_true) * (1.0 - p)
+        bce = (1.0 - p_t) ** float(gamma) * bce
+    if apply_class_balancing:
+        bce = bce * (y_true * alpha + (1.0 - y_true) * (1.0 - alpha))
+    return bce.mean(axis=axis)
+
+
+def categorical_focal_crossentropy(
+    y_true,
+    y_pred,
+    alpha=0.25,
+    gamma: float = 2.0,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> Tensor:
+    """Focal loss for one-hot targets: ``sum(alpha * (1 - q) ** gamma * -t log q, axis)``.
+
+    ``q = clip(p / sum(p), 1e-7, 1 - 1e-7)`` with ``p = softmax(z)`` from logits, as in Keras.
+    ``alpha`` is a number or one weight per class (a list); ``label_smoothing`` s gives
+    ``t (1 - s) + s / num_classes``. ``gamma=0, alpha=1`` gives the categorical cross-entropy.
+
+    >>> import lamina
+    >>> y_pred = lamina.tensor([[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]])
+    >>> categorical_focal_crossentropy([[0, 1, 0], [0, 0, 1]], y_pred).numpy()
+    array([3.2058331e-05, 4.6627346e-01], dtype=float32)
+    """
+    y_pred = _as_tensor(y_pred)
+    y_true = _as_array(y_true, y_pred.dtype)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"categorical_focal_crossentropy expects y_true of y_pred's shape {y_pred.shape} "
+            f"(one-hot labels), got {y_true.shape}"
+        )
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_pred.shape[axis]
+    if from_logits:
+        y_pred = softmax(y_pred, axis=axis)
+    q = clip(y_pred / y_pred.sum(axis=axis, keepdims=True), _k.EPSILON, 1.0 - _k.EPSILON)
+    alpha = _as_array(alpha, y_pred.dtype)
+    return ((1.0 - q) ** float(gamma) * alpha * (-y_true * log(q))).sum(axis=axis)
+
+
+def _axes(axis):
+    """An axis argument as ``sum`` takes it (configs written as JSON hold lists)."""
+    return tuple(axis) if isinstance(axis, (list, tuple)) else axis
+
+
+def dice(y_true, y_pred, axis=None) -> Tensor:
+    """``1 - 2 sum(t p) / (sum(t) + sum(p) + 1e-7)``, the sums over ``axis`` (default: every
+    axis, one value for the batch; ``axis=(1, 2, 3)`` gives one per image).
+
+    >>> import lamina
+    >>> y_true = [[[[1.0], [1.0]], [[0.0], [0.0]]], [[[1.0], [1.0]], [[0.0], [0.0]]]]
+    >>> y_pred = [[[[0.0], [1.0]], [[0.0], [1.0]]], [[[0.4], [0.0]], [[0.0], [0.9]]]]
+    >>> dice(y_true, lamina.tensor(y_pred), axis=(1, 2, 3)).numpy().round(4)
+    array([0.5   , 0.7576], dtype=float32)
+    """
+    y_pred = _as_tensor(y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    axis = _axes(axis)
+    overlap = (y_true * y_pred).sum(axis=axis)
+    total = y_true.sum(axis=axis) + y_pred.sum(axis=axis)
+    return 1.0 - 2.0 * overlap / (total + _k.EPSILON)
+
+
+def tversky(y_true, y_pred, alpha: float = 0.5, beta: float = 0.5, axis=None) -> Tensor:
+    """Tversky loss (Salehi et al., 2017) as Keras computes it, the sums over ``axis``:
+    ``1 - I / (I + alpha * sum(t (1 - p)) + beta * sum((1 - t) p) + 1e-7)``, ``I = sum(t p)``.
+
+    ``alpha`` weighs the missed positives ``t (1 - p)`` and ``beta`` the false alarms
+    ``(1 - t) p`` (Keras's docstring says the reverse; this is its code). ``alpha = beta = 0.5``
+    gives ``dice``.
+
+    >>> import lamina
+    >>> tversky([[1.0, 1.0, 0.0]], lamina.tensor([[1.0, 0.0, 1.0]]), 0.5, 0.5, axis=1).tolist()
+    [0.5]
+    """
+    y_pred = _as_tensor(y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    axis = _axes(axis)
+    overlap = (y_true * y_pred).sum(axis=axis)
+    missed = (y_true * (1.0 - y_pred)).sum(axis=axis)
+    false_alarms = ((1.0 - y_true) * y_pred).sum(axis=axis)
+    denominator = overlap + missed * alpha + false_alarms * beta + _k.EPSILON
+    return 1.0 - overlap / denominator
 
 
 # ----- reduction -----
@@ -519,6 +748,194 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         return None if ignore is None else _sparse_labels(y_true, y_pred) != ignore
 
 
+class MeanAbsolutePercentageError(LossFunctionWrapper):
+    """Mean absolute percentage error (see ``mean_absolute_percentage_error``).
+
+    >>> import lamina
+    >>> loss = MeanAbsolutePercentageError()
+    >>> round(loss([100.0, 200.0, 300.0], lamina.tensor([90.0, 210.0, 310.0])).item(), 4)
+    6.1111
+    """
+
+    _fn_aligns = True
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error"):
+        super().__init__(mean_absolute_percentage_error, reduction=reduction, name=name)
+
+
+class MeanSquaredLogarithmicError(LossFunctionWrapper):
+    """Mean squared error of ``log(1 + x)`` (see ``mean_squared_logarithmic_error``)."""
+
+    _fn_aligns = True
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error"):
+        super().__init__(mean_squared_logarithmic_error, reduction=reduction, name=name)
+
+
+class CosineSimilarity(LossFunctionWrapper):
+    """Negative cosine similarity along ``axis`` (see ``cosine_similarity``): -1 is best.
+
+    >>> import lamina
+    >>> y_pred = lamina.tensor([[1.0, 1.0], [1.0, 0.0]])
+    >>> round(CosineSimilarity()([[0.0, 1.0], [1.0, 1.0]], y_pred).item(), 4)  # both 45 degrees
+    -0.7071
+    """
+
+    _fn_aligns = True
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity"):
+        super().__init__(cosine_similarity, reduction=reduction, name=name, axis=axis)
+
+
+class LogCosh(LossFunctionWrapper):
+    """Logarithm of the hyperbolic cosine of the error (see ``log_cosh``)."""
+
+    _fn_aligns = True
+
+    def __init__(self, reduction="sum_over_batch_size", name="log_cosh"):
+        super().__init__(log_cosh, reduction=reduction, name=name)
+
+
+class Poisson(LossFunctionWrapper):
+    """Poisson loss ``y_pred - y_true * log(y_pred)`` (see ``poisson``)."""
+
+    _fn_aligns = True
+
+    def __init__(self, reduction="sum_over_batch_size", name="poisson"):
+        super().__init__(poisson, reduction=reduction, name=name)
+
+
+class SquaredHinge(LossFunctionWrapper):
+    """Squared hinge loss for labels in {-1, 1} (0/1 labels are converted; see
+    ``squared_hinge``)."""
+
+    _fn_aligns = True
+
+    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge"):
+        super().__init__(squared_hinge, reduction=reduction, name=name)
+
+
+class CategoricalHinge(LossFunctionWrapper):
+    """Hinge loss between the true class's score and the best other one (see
+    ``categorical_hinge``)."""
+
+    _fn_aligns = True
+
+    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge"):
+        super().__init__(categorical_hinge, reduction=reduction, name=name)
+
+
+def _check_gamma(gamma):
+    if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not gamma >= 0:
+        raise ValueError(f"focal loss gamma must be a number >= 0, got {gamma!r}")
+
+
+class BinaryFocalCrossentropy(LossFunctionWrapper):
+    """Binary cross-entropy down-weighting easy examples by ``(1 - p_t) ** gamma`` (see
+    ``binary_focal_crossentropy``).
+
+    >>> import lamina
+    >>> y_pred = lamina.tensor([-18.6, 0.51, 2.94, -12.8])
+    >>> round(BinaryFocalCrossentropy(gamma=2, from_logits=True)([0, 1, 0, 0], y_pred).item(), 3)
+    0.691
+    >>> loss = BinaryFocalCrossentropy(apply_class_balancing=True, gamma=2, from_logits=True)
+    >>> round(loss([0, 1, 0, 0], y_pred).item(), 2)
+    0.51
+    """
+
+    _fn_aligns = True
+
+    def __init__(
+        self,
+        apply_class_balancing=False,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="binary_focal_crossentropy",
+    ):
+        _check_smoothing(label_smoothing)
+        _check_gamma(gamma)
+        super().__init__(
+            binary_focal_crossentropy,
+            reduction=reduction,
+            name=name,
+            apply_class_balancing=apply_class_balancing,
+            alpha=alpha,
+            gamma=gamma,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
+
+
+class CategoricalFocalCrossentropy(LossFunctionWrapper):
+    """Categorical cross-entropy weighted by ``alpha * (1 - q) ** gamma`` (see
+    ``categorical_focal_crossentropy``).
+
+    >>> import lamina
+    >>> y_pred = lamina.tensor([[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]])
+    >>> round(CategoricalFocalCrossentropy()([[0, 1, 0], [0, 0, 1]], y_pred).item(), 4)
+    0.2332
+    """
+
+    _fn_aligns = True
+
+    def __init__(
+        self,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="categorical_focal_crossentropy",
+    ):
+        _check_smoothing(label_smoothing)
+        _check_gamma(gamma)
+        super().__init__(
+            categorical_focal_crossentropy,
+            reduction=reduction,
+            name=name,
+            alpha=alpha,
+            gamma=gamma,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
+
+
+class Dice(LossFunctionWrapper):
+    """Dice loss, the sums over ``axis`` (see ``dice``; the default ``None`` gives one value
+    for the whole batch).
+
+    >>> import lamina
+    >>> y_true = [[[[1.0], [1.0]], [[0.0], [0.0]]], [[[1.0], [1.0]], [[0.0], [0.0]]]]
+    >>> y_pred = [[[[0.0], [1.0]], [[0.0], [1.0]]], [[[0.4], [0.0]], [[0.0], [0.9]]]]
+    >>> round(Dice()(y_true, lamina.tensor(y_pred)).item(), 4)
+    0.6164
+    """
+
+    _fn_aligns = True
+
+    def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None):
+        super().__init__(dice, reduction=reduction, name=name, axis=axis)
+
+
+class Tversky(LossFunctionWrapper):
+    """Tversky loss, a Dice loss weighing missed positives by ``alpha`` and false alarms by
+    ``beta`` (see ``tversky``)."""
+
+    _fn_aligns = True
+
+    def __init__(
+        self, alpha=0.5, beta=0.5, reduction="sum_over_batch_size", name="tversky", axis=None
+    ):
+        super().__init__(tversky, reduction=reduction, name=name, alpha=alpha, beta=beta, axis=axis)
+
+
 # ----- lookup -----
 def _snake_case(name):
     out = [name[0].lower()]
@@ -536,6 +953,17 @@ _FUNCTIONS = (
     binary_crossentropy,
     categorical_crossentropy,
     sparse_categorical_crossentropy,
+    mean_absolute_percentage_error,
+    mean_squared_logarithmic_error,
+    cosine_similarity,
+    log_cosh,
+    poisson,
+    squared_hinge,
+    categorical_hinge,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    dice,
+    tversky,
 )
 _CLASSES = (
     Loss,
@@ -548,6 +976,17 @@ _CLASSES = (
     BinaryCrossentropy,
     CategoricalCrossentropy,
     SparseCategoricalCrossentropy,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    CosineSimilarity,
+    LogCosh,
+    Poisson,
+    SquaredHinge,
+    CategoricalHinge,
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    Dice,
+    Tversky,
 )
 _ALIASES = {
     "mse": mean_squared_error,
@@ -559,6 +998,11 @@ _ALIASES = {
     "kld": kl_divergence,
     "KLD": kl_divergence,
     "kullback_leibler_divergence": kl_divergence,
+    "mape": mean_absolute_percentage_error,
+    "MAPE": mean_absolute_percentage_error,
+    "msle": mean_squared_logarithmic_error,
+    "MSLE": mean_squared_logarithmic_error,
+    "logcosh": log_cosh,  # tf.keras 2's name
 }
 _CLASS_OF_FUNCTION = {
     mean_squared_error: MeanSquaredError,
@@ -569,6 +1013,17 @@ _CLASS_OF_FUNCTION = {
     binary_crossentropy: BinaryCrossentropy,
     categorical_crossentropy: CategoricalCrossentropy,
     sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    mean_absolute_percentage_error: MeanAbsolutePercentageError,
+    mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+    cosine_similarity: CosineSimilarity,
+    log_cosh: LogCosh,
+    poisson: Poisson,
+    squared_hinge: SquaredHinge,
+    categorical_hinge: CategoricalHinge,
+    binary_focal_crossentropy: BinaryFocalCrossentropy,
+    categorical_focal_crossentropy: CategoricalFocalCrossentropy,
+    dice: Dice,
+    tversky: Tversky,
 }
 _BY_NAME = {
     **{f.__name__: f for f in _FUNCTIONS},
@@ -626,9 +1081,15 @@ def get(identifier) -> Loss | None:
 
 
 __all__ = [
-    "BinaryCrossentropy", "CategoricalCrossentropy", "Hinge", "Huber", "KLDivergence", "Loss",
-    "LossFunctionWrapper", "MeanAbsoluteError", "MeanSquaredError",
-    "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy", "get",
-    "hinge", "huber", "kl_divergence", "mean_absolute_error", "mean_squared_error",
-    "reduce_weighted_values", "serialize", "sparse_categorical_crossentropy",
+    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Dice", "Hinge",
+    "Huber", "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper",
+    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
+    "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
+    "Tversky", "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
+    "categorical_focal_crossentropy", "categorical_hinge", "cosine_similarity", "dice", "get",
+    "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error",
+    "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+    "poisson", "reduce_weighted_values", "serialize", "sparse_categorical_crossentropy",
+    "squared_hinge", "tversky",
 ]  # fmt: skip

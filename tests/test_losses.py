@@ -1,6 +1,8 @@
 """Keras-style losses: values and gradients against PyTorch (fixture written by
-tests/fixtures/make_losses.py), reductions, sample weights, shape rules, config and lookup."""
+tests/fixtures/make_losses.py) and, for the losses PyTorch lacks, against Keras 3
+(tests/fixtures/make_keras_losses.py); reductions, sample weights, shape rules, config, lookup."""
 
+import json
 import os
 
 import numpy as np
@@ -8,6 +10,7 @@ import pytest
 
 import lamina
 from lamina import losses, ops
+from lamina.testing import check_gradients
 
 FIXTURE = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "losses.npz"))
 RTOL, ATOL = 1e-5, 1e-6
@@ -292,6 +295,17 @@ def test_subclassing_loss():
         losses.CategoricalCrossentropy(label_smoothing=0.2, axis=-1),
         losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
         losses.LossFunctionWrapper(losses.huber, reduction="sum", delta=2.0),
+        losses.MeanAbsolutePercentageError(reduction="sum"),
+        losses.MeanSquaredLogarithmicError(),
+        losses.CosineSimilarity(axis=0),
+        losses.LogCosh(name="lc"),
+        losses.Poisson(),
+        losses.SquaredHinge(),
+        losses.CategoricalHinge(),
+        losses.BinaryFocalCrossentropy(True, alpha=0.4, gamma=3.0, label_smoothing=0.1),
+        losses.CategoricalFocalCrossentropy(alpha=[0.2, 0.3, 0.5], gamma=1.0, from_logits=True),
+        losses.Dice(axis=[1]),
+        losses.Tversky(alpha=0.3, beta=0.7),
     ],
 )
 def test_config_round_trip(loss):
@@ -323,6 +337,23 @@ def test_config_round_trip(loss):
         ("categorical_crossentropy", losses.CategoricalCrossentropy),
         ("sparse_categorical_crossentropy", losses.SparseCategoricalCrossentropy),
         ("CategoricalCrossentropy", losses.CategoricalCrossentropy),
+        ("mape", losses.MeanAbsolutePercentageError),
+        ("MAPE", losses.MeanAbsolutePercentageError),
+        ("mean_absolute_percentage_error", losses.MeanAbsolutePercentageError),
+        ("msle", losses.MeanSquaredLogarithmicError),
+        ("mean_squared_logarithmic_error", losses.MeanSquaredLogarithmicError),
+        ("cosine_similarity", losses.CosineSimilarity),
+        ("log_cosh", losses.LogCosh),
+        ("logcosh", losses.LogCosh),
+        ("LogCosh", losses.LogCosh),
+        ("poisson", losses.Poisson),
+        ("squared_hinge", losses.SquaredHinge),
+        ("categorical_hinge", losses.CategoricalHinge),
+        ("binary_focal_crossentropy", losses.BinaryFocalCrossentropy),
+        ("BinaryFocalCrossentropy", losses.BinaryFocalCrossentropy),
+        ("categorical_focal_crossentropy", losses.CategoricalFocalCrossentropy),
+        ("dice", losses.Dice),
+        ("Tversky", losses.Tversky),
     ],
 )
 def test_get_names_give_loss_instances(name, expected):
@@ -355,3 +386,143 @@ def test_get_classes_instances_and_callables():
         losses.get("msee")
     with pytest.raises(ValueError, match="could not interpret"):
         losses.get(42)
+
+
+# ----- the losses PyTorch lacks, against Keras 3 (tests/fixtures/make_keras_losses.py) -----
+KERAS = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "keras_losses.npz"))
+KERAS_CASES = sorted({key.split("/")[0] for key in KERAS.files})
+
+
+def _keras_case(name):
+    spec = json.loads(str(KERAS[f"{name}/spec"]))
+    arrays = [KERAS[f"{name}/{key}"] for key in ("y_true", "y_pred", "w", "loss", "grad")]
+    return getattr(losses, spec["fn"]), getattr(losses, spec["cls"]), spec["kwargs"], arrays
+
+
+def test_keras_fixture_covers_every_new_loss():
+    names = {json.loads(str(KERAS[f"{case}/spec"]))["cls"] for case in KERAS_CASES}
+    assert names == {
+        "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "CosineSimilarity",
+        "LogCosh", "Poisson", "SquaredHinge", "CategoricalHinge", "BinaryFocalCrossentropy",
+        "CategoricalFocalCrossentropy", "Dice", "Tversky",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("name", KERAS_CASES)
+def test_function_matches_keras(name):
+    fn, _, kwargs, (y_true, y_pred, w, expected, expected_grad) = _keras_case(name)
+    p = lamina.tensor(y_pred, requires_grad=True)
+    out = fn(y_true, p, **kwargs)
+    assert out.dtype == np.float32 and out.shape == expected.shape
+    np.testing.assert_allclose(out.numpy(), expected, rtol=2e-5, atol=1e-6)
+    out.backward(w)
+    np.testing.assert_allclose(p.grad, expected_grad, rtol=2e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", KERAS_CASES)
+def test_class_with_sample_weight_matches_keras(name):
+    _, cls, kwargs, (y_true, y_pred, w, expected, _) = _keras_case(name)
+    loss = cls(**kwargs)
+    value = loss(y_true, lamina.tensor(y_pred), sample_weight=w)
+    assert value.shape == () and value.dtype == np.float32
+    np.testing.assert_allclose(value.item(), KERAS[f"{name}/weighted"], rtol=2e-5)
+    total = cls(reduction="sum", **kwargs)(y_true, lamina.tensor(y_pred), sample_weight=w)
+    np.testing.assert_allclose(total.item(), (w * expected).sum(), rtol=2e-5)
+    clone = losses.get(json.loads(json.dumps(losses.serialize(loss))))  # as a model file stores it
+    assert clone(y_true, lamina.tensor(y_pred), sample_weight=w).item() == value.item()
+
+
+# the functions whose y_true is differentiable too (regression-style: both sides are data)
+BOTH_SIDES = {"mape", "msle", "cosine", "cosine_axis0", "log_cosh", "poisson", "dice_per_sample",
+              "dice_all", "tversky_per_sample", "tversky_all"}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", KERAS_CASES)
+def test_gradients_match_float64_finite_differences(name):
+    fn, _, kwargs, (y_true, y_pred, *_) = _keras_case(name)
+    wrt = [0, 1] if name in BOTH_SIDES else [1]
+    assert check_gradients(lambda t, p: fn(t, p, **kwargs), y_true, y_pred, wrt=wrt, atol=1e-5)
+
+
+def test_log_cosh_is_stable_for_huge_errors():
+    p = lamina.tensor([[1e4, -1e4, 0.5]], requires_grad=True)
+    out = losses.log_cosh(np.zeros((1, 3), np.float32), p)
+    expected = (2 * (1e4 - np.log(2)) + np.log(np.cosh(0.5))) / 3
+    np.testing.assert_allclose(out.item(), expected, rtol=1e-6)
+    out.backward()
+    np.testing.assert_allclose(p.grad, [[1 / 3, -1 / 3, np.tanh(0.5) / 3]], rtol=1e-5)
+
+
+def test_cosine_similarity_sign_and_zero_vectors():
+    y_pred = lamina.tensor([[2.0, 0.0], [0.0, 3.0], [1.0, 1.0]], requires_grad=True)
+    out = losses.cosine_similarity([[1.0, 0.0], [0.0, -1.0], [0.0, 0.0]], y_pred)
+    np.testing.assert_allclose(out.numpy(), [-1.0, 1.0, 0.0], atol=1e-6)  # Keras: -cos
+    out.sum().backward()
+    assert np.all(np.isfinite(y_pred.grad)) and np.all(y_pred.grad[2] == 0)
+
+
+def test_focal_losses_reduce_to_cross_entropy():
+    rng = np.random.default_rng(3)
+    bits = rng.integers(0, 2, size=(4, 3))
+    z = lamina.tensor(rng.normal(size=(4, 3)).astype(np.float32))
+    bce = losses.binary_crossentropy(bits, z, from_logits=True).numpy()
+    focal = losses.binary_focal_crossentropy(bits, z, gamma=0.0, from_logits=True)
+    np.testing.assert_allclose(focal.numpy(), bce, rtol=1e-6)
+    onehot = np.eye(3)[[0, 2, 1, 1]]
+    cce = losses.categorical_crossentropy(onehot, ops.softmax(z), from_logits=False)
+    cfocal = losses.categorical_focal_crossentropy(
+        onehot, z, alpha=1.0, gamma=0.0, from_logits=True
+    )
+    np.testing.assert_allclose(cfocal.numpy(), cce.numpy(), rtol=1e-5)
+
+
+def test_binary_focal_reads_a_sigmoid_output_logits():
+    z = lamina.tensor([[30.0, -2.0, 0.5]], requires_grad=True)  # 30: saturated and wrong
+    loss = losses.BinaryFocalCrossentropy(gamma=2.0)([[0.0, 0.0, 1.0]], ops.sigmoid(z))
+    from_logits = losses.BinaryFocalCrossentropy(gamma=2.0, from_logits=True)
+    expected = from_logits([[0.0, 0.0, 1.0]], lamina.tensor(z.data))
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-6)
+    assert loss.item() > 9.0  # (30 + log1p(e^-30)) / 3: not clipped at -log(1e-7) = 16.1
+    loss.backward()
+    assert z.grad[0, 0] > 0.3  # still pushes the saturated logit down
+
+
+def test_tversky_with_equal_weights_is_dice_and_alpha_weighs_missed_positives():
+    y_true = np.array([[1.0, 1.0, 0.0, 0.0]])
+    y_pred = lamina.tensor([[1.0, 0.0, 1.0, 1.0]])  # one hit, one miss, two false alarms
+    dice = losses.dice(y_true, y_pred, axis=1).item()
+    assert losses.tversky(y_true, y_pred, axis=1).item() == pytest.approx(dice)
+    assert losses.tversky(y_true, y_pred, 1.0, 0.0, axis=1).item() == pytest.approx(0.5)
+    assert losses.tversky(y_true, y_pred, 0.0, 1.0, axis=1).item() == pytest.approx(2 / 3)
+
+
+def test_new_loss_argument_errors():
+    with pytest.raises(ValueError, match="gamma must be a number >= 0, got -1"):
+        losses.BinaryFocalCrossentropy(gamma=-1)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        losses.CategoricalFocalCrossentropy(label_smoothing=2.0)
+    with pytest.raises(ValueError, match="one-hot labels"):
+        losses.categorical_focal_crossentropy([0, 1], lamina.tensor([[0.5, 0.5], [0.2, 0.8]]))
+
+
+@pytest.mark.parametrize(
+    "loss",
+    ["log_cosh", "mape", "msle", "poisson", "cosine_similarity", "squared_hinge",
+     "categorical_hinge", losses.BinaryFocalCrossentropy(apply_class_balancing=True, gamma=1.0),
+     losses.CategoricalFocalCrossentropy(alpha=[0.5, 0.3, 0.2]), losses.Dice(axis=1),
+     losses.Tversky(alpha=0.7, beta=0.3)],
+    ids=lambda v: v if isinstance(v, str) else type(v).__name__,
+)  # fmt: skip
+def test_compiled_model_trains_and_saves_with_the_loss(loss, tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 4)).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 32)]
+    model = lamina.Sequential([lamina.layers.Input((4,)), lamina.layers.Dense(3, "softmax")])
+    model.compile(optimizer="adam", loss=loss)
+    history = model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    model.save(tmp_path / "m.lamina")
+    loaded = lamina.models.load_model(tmp_path / "m.lamina")
+    assert type(loaded._loss_fn) is type(model._loss_fn)
+    assert loaded._loss_fn.get_config() == model._loss_fn.get_config()
+    assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))

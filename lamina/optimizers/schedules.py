@@ -283,6 +283,68 @@ class CosineDecay(LearningRateSchedule):
         }
 
 
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts, SGDR (Loshchilov & Hutter, 2017), as in Keras.
+
+    The ``i``-th period (from 0) lasts ``first_decay_steps * t_mul ** i`` steps and starts at
+    ``initial_learning_rate * m_mul ** i``; within it, at fraction ``f`` of the period, the rate
+    is ``initial * ((1 - alpha) * m_mul ** i * 0.5 * (1 + cos(pi * f)) + alpha)``.
+
+    >>> s = CosineDecayRestarts(1.0, first_decay_steps=2, t_mul=2.0, m_mul=0.5)
+    >>> [round(s(k), 4) for k in range(7)]  # periods of 2 and 4 steps
+    [1.0, 0.5, 0.5, 0.4268, 0.25, 0.0732, 0.25]
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        first_decay_steps: int,
+        t_mul: float = 2.0,
+        m_mul: float = 1.0,
+        alpha: float = 0.0,
+        name: str = "SGDRDecay",
+    ):
+        self.initial_learning_rate = _check("initial_learning_rate", initial_learning_rate)
+        self.first_decay_steps = _check("first_decay_steps", first_decay_steps)
+        self.t_mul = _check("t_mul", t_mul)
+        self.m_mul = _check("m_mul", m_mul, positive=False)
+        self.alpha = _check("alpha", alpha, positive=False)
+        self.name = name
+
+    def _period(self, fraction: float) -> tuple[int, float]:
+        """The period a step lies in, and the fraction of it done (``fraction`` is the step in
+        units of the first period)."""
+        if self.t_mul == 1.0:
+            i = math.floor(fraction)
+            return i, fraction - i
+        t = self.t_mul
+
+        def start(k):  # the first period's length times sum(t ** j for j < k)
+            return (1.0 - t**k) / (1.0 - t)
+
+        i = math.floor(math.log(1.0 - fraction * (1.0 - t)) / math.log(t))
+        while start(i + 1) <= fraction:  # rounding in the log can land one period off
+            i += 1
+        while i > 0 and start(i) > fraction:
+            i -= 1
+        return i, (fraction - start(i)) / t**i
+
+    def __call__(self, step: int) -> float:
+        i, done = self._period(step / self.first_decay_steps)
+        cosine = 0.5 * self.m_mul**i * (1.0 + math.cos(math.pi * done))
+        return float(self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha))
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "first_decay_steps": self.first_decay_steps,
+            "t_mul": self.t_mul,
+            "m_mul": self.m_mul,
+            "alpha": self.alpha,
+            "name": self.name,
+        }
+
+
 def serialize(schedule: LearningRateSchedule) -> dict:
     """``{"class_name": ..., "config": ...}``, as Keras writes it."""
     return {"class_name": type(schedule).__name__, "config": schedule.get_config()}

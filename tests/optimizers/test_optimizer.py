@@ -5,7 +5,19 @@ import pytest
 
 import lamina
 from lamina import optimizers
-from lamina.optimizers import SGD, Adagrad, Adam, AdamW, Nadam, Optimizer, RMSprop
+from lamina.optimizers import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Ftrl,
+    Lion,
+    Nadam,
+    Optimizer,
+    RMSprop,
+)
 from lamina.optimizers.schedules import ExponentialDecay, LearningRateSchedule
 
 ALL = [
@@ -16,8 +28,13 @@ ALL = [
     lambda: AdamW(0.01, weight_decay=0.1),
     lambda: Adagrad(0.1),
     lambda: Nadam(0.01),
+    lambda: Adamax(0.01),
+    lambda: Adadelta(1.0),
+    lambda: Lion(0.01, weight_decay=0.1),
+    lambda: Ftrl(0.1, l1_regularization_strength=0.01, l2_shrinkage_regularization_strength=0.1),
 ]
-IDS = ["sgd", "nesterov", "rmsprop", "amsgrad", "adamw", "adagrad", "nadam"]
+IDS = ["sgd", "nesterov", "rmsprop", "amsgrad", "adamw", "adagrad", "nadam", "adamax", "adadelta",
+       "lion", "ftrl"]  # fmt: skip
 
 
 def make_params(seed=0):
@@ -249,7 +266,8 @@ def test_plain_function_learning_rate_cannot_be_serialized():
 @pytest.mark.parametrize(
     ("name", "cls"),
     [("sgd", SGD), ("ADAM", Adam), ("RMSprop", RMSprop), ("adamw", AdamW),
-     ("Adagrad", Adagrad), ("nadam", Nadam)],
+     ("Adagrad", Adagrad), ("nadam", Nadam), ("adamax", Adamax), ("Adadelta", Adadelta),
+     ("lion", Lion), ("ftrl", Ftrl)],
 )  # fmt: skip
 def test_get_by_name(name, cls):
     assert type(optimizers.get(name)) is cls
@@ -258,8 +276,8 @@ def test_get_by_name(name, cls):
 def test_get_instance_and_errors():
     opt = SGD()
     assert optimizers.get(opt) is opt
-    with pytest.raises(ValueError, match="unknown optimizer 'adamax'; known optimizers: adagrad"):
-        optimizers.get("adamax")
+    with pytest.raises(ValueError, match="unknown optimizer 'adamx'; known optimizers: adadelta"):
+        optimizers.get("adamx")
     with pytest.raises(ValueError, match="cannot interpret 3 as an optimizer"):
         optimizers.get(3)
 
@@ -361,3 +379,46 @@ def test_constraint_is_applied_after_the_update():
     SGD(0.5).apply([np.array([-1.0, 1.0], np.float32)], [w])
     np.testing.assert_array_equal(w.data, [1.5, 0.0])
     assert w.grad is None and w.data.dtype == np.float32
+
+
+# ----- compiled models -----
+@pytest.mark.parametrize("name", ["adamax", "adadelta", "lion", "ftrl"])
+def test_compiled_model_resumes_from_a_file_with_its_optimizer_state(name, tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(48, 5)).astype(np.float32), rng.normal(size=(48, 2)).astype(np.float32)
+
+    def model():
+        lamina.seed(3)
+        return lamina.Sequential([lamina.layers.Input((5,)), lamina.layers.Dense(2)])
+
+    resumed = model()
+    resumed.compile(optimizer=name, loss="mse")
+    resumed.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    resumed.save(tmp_path / "m.lamina")
+    loaded = lamina.models.load_model(tmp_path / "m.lamina")
+    assert type(loaded.optimizer) is type(resumed.optimizer) and loaded.optimizer.iterations == 6
+    assert loaded.optimizer.get_config() == resumed.optimizer.get_config()
+    for a, b in zip(loaded.optimizer.variables(), resumed.optimizer.variables(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    loaded.fit(x, y, epochs=2, batch_size=16, verbose=0)
+
+    straight = model()
+    straight.compile(optimizer=optimizers.get(name), loss="mse")
+    straight.fit(x, y, epochs=4, batch_size=16, verbose=0)
+    for a, b in zip(loaded.get_weights(), straight.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert not np.allclose(straight.get_weights()[0], model().get_weights()[0])  # it trained
+
+
+def test_get_with_keras_configs_of_the_new_optimizers():
+    opt = optimizers.get({"class_name": "Lion", "config": {"learning_rate": 3e-4, "beta_2": 0.98}})
+    assert type(opt) is Lion and (opt.learning_rate, opt.beta_1, opt.beta_2) == (3e-4, 0.9, 0.98)
+    restarts = {"class_name": "CosineDecayRestarts",
+                "config": {"initial_learning_rate": 0.1, "first_decay_steps": 10}}  # fmt: skip
+    opt = optimizers.get({"class_name": "Adamax", "config": {"learning_rate": restarts}})
+    assert opt.learning_rate == 0.1 and optimizers.serialize(opt)["config"]["learning_rate"] == {
+        **restarts,
+        "config": {**restarts["config"], "t_mul": 2.0, "m_mul": 1.0, "alpha": 0.0,
+                   "name": "SGDRDecay"},
+    }  # fmt: skip
+    assert type(optimizers.get(optimizers.serialize(Ftrl(beta=0.5)))) is Ftrl

@@ -1,4 +1,6 @@
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,6 +9,7 @@ import lamina
 from lamina.optimizers import SGD, schedules
 from lamina.optimizers.schedules import (
     CosineDecay,
+    CosineDecayRestarts,
     ExponentialDecay,
     InverseTimeDecay,
     PiecewiseConstantDecay,
@@ -21,6 +24,7 @@ ALL = [
     PiecewiseConstantDecay([3, 7], [0.3, 0.2, 0.1]),
     PolynomialDecay(0.1, 10, end_learning_rate=0.01, power=2.0, cycle=True),
     CosineDecay(0.01, 20, alpha=0.1, warmup_target=0.1, warmup_steps=5),
+    CosineDecayRestarts(0.1, 4, t_mul=1.5, m_mul=0.5, alpha=0.1),
 ]
 
 
@@ -66,6 +70,31 @@ def test_cosine_decay_with_linear_warmup():
     assert s(100) == pytest.approx(0.0, abs=1e-12)
 
 
+KERAS = np.load(Path(__file__).parents[1] / "fixtures" / "keras_optimizers.npz")
+KERAS_SCHEDULES = sorted({k.split("/")[1] for k in KERAS.files if k.startswith("schedule/")})
+
+
+@pytest.mark.parametrize("i", KERAS_SCHEDULES)
+def test_cosine_decay_restarts_matches_keras(i):
+    config = json.loads(str(KERAS[f"schedule/{i}/config"]))
+    s = CosineDecayRestarts(**config)
+    want = KERAS[f"schedule/{i}/values"]
+    np.testing.assert_allclose([s(k) for k in range(len(want))], want, rtol=1e-5, atol=1e-8)
+
+
+def test_cosine_decay_restarts_periods_grow_and_restart_exactly():
+    s = CosineDecayRestarts(1.0, first_decay_steps=4, t_mul=1.5, m_mul=0.5, alpha=0.0)
+    # periods of 4 and 6 steps; the third starts at step 10 at 1.0 * 0.5 ** 2
+    assert [round(s(k), 6) for k in (0, 2, 4, 7, 10, 19)] == pytest.approx(
+        [1.0, 0.5, 0.5, 0.25, 0.25, 0.125]
+    )
+    assert s(9) == pytest.approx(0.25 * (1 + math.cos(math.pi * 5 / 6)))  # before the restart
+    # Keras computes the period index in float32 and lands step 10 at the second period's end
+    # (its minimum); lamina restarts there, as the formula says
+    constant = CosineDecayRestarts(0.1, 3, t_mul=1.0, alpha=0.2)
+    assert [constant(k) for k in (0, 3, 6, 99)] == pytest.approx([0.1] * 4)
+
+
 @pytest.mark.parametrize("schedule", ALL, ids=lambda s: type(s).__name__)
 def test_config_round_trip(schedule):
     clone = schedules.deserialize(schedules.serialize(schedule))
@@ -81,6 +110,10 @@ def test_errors():
         PiecewiseConstantDecay([1, 2], [0.1, 0.2])
     with pytest.raises(ValueError, match="strictly increasing"):
         PiecewiseConstantDecay([2, 1], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="first_decay_steps must be positive, got 0"):
+        CosineDecayRestarts(0.1, 0)
+    with pytest.raises(ValueError, match="t_mul must be positive, got -2"):
+        CosineDecayRestarts(0.1, 10, t_mul=-2)
     with pytest.raises(ValueError, match="unknown learning-rate schedule 'Nope'"):
         schedules.deserialize({"class_name": "Nope", "config": {}})
 

@@ -35,5 +35,6 @@ def test_matches_pytorch_over_20_steps(case):
 
 
 def test_fixture_covers_the_acceptance_cases():
-    for case in ["sgd_momentum", "sgd_nesterov", "rmsprop", "adam", "adam_amsgrad", "adamw"]:
+    for case in ["sgd_momentum", "sgd_nesterov", "rmsprop", "adam", "adam_amsgrad", "adamw",
+                 "adamax", "adadelta"]:  # fmt: skip
         assert case in CASES
