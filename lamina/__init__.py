@@ -10,6 +10,8 @@ array([4.], dtype=float32)
 from lamina import (  # noqa: I001 - after the core they build on
     activations,
     callbacks,
+    config,
+    constraints,
     datasets,
     evaluation,
     explain,
@@ -20,6 +22,7 @@ from lamina import (  # noqa: I001 - after the core they build on
     models,
     ops,
     optimizers,
+    preprocessing,
     random,
     regularizers,
     saving,
@@ -41,7 +44,8 @@ from lamina.autograd import (
 from lamina.backend import floatx, get_backend, seed, set_backend, set_floatx
 
 # Keras's top-level names, so that `import lamina as keras` runs Keras tutorials unchanged
-from lamina.layers import Input
+from lamina.layers import Input, Layer, Variable
+from lamina.layers import SymbolicTensor as KerasTensor
 from lamina.models import Model, Sequential
 
 __version__ = "0.1.0"
@@ -50,11 +54,16 @@ __all__ = [
     "Function",
     "GradientTape",
     "Input",
+    "KerasTensor",
+    "Layer",
     "Model",
     "Sequential",
     "Tensor",
+    "Variable",
     "activations",
     "callbacks",
+    "config",
+    "constraints",
     "datasets",
     "enable_grad",
     "evaluation",
@@ -71,6 +80,7 @@ __all__ = [
     "no_grad",
     "ops",
     "optimizers",
+    "preprocessing",
     "random",
     "regularizers",
     "saving",

@@ -40,7 +40,7 @@ class _ArrayModule:
 
 
 xp = _ArrayModule(_np)
-_state = {"backend": "numpy", "floatx": "float32", "rng": _np.random.default_rng()}
+_state = {"backend": "numpy", "floatx": "float32", "epsilon": 1e-7, "rng": _np.random.default_rng()}
 
 
 def get_backend() -> str:
@@ -100,8 +100,23 @@ def seed(n: int) -> None:
 
 
 def epsilon() -> float:
-    """The fuzz factor Keras adds to denominators, ``1e-7`` (``keras.backend.epsilon()``)."""
-    return 1e-7
+    """The fuzz factor Keras adds to denominators and clips probabilities with, ``1e-7`` unless
+    changed by ``set_epsilon`` (``keras.backend.epsilon()``)."""
+    return _state["epsilon"]
+
+
+def set_epsilon(value: float) -> None:
+    """Set the fuzz factor that the losses, the weight constraints and ``Normalization`` use.
+
+    >>> set_epsilon(1e-5); epsilon()
+    1e-05
+    >>> set_epsilon(1e-7)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, _np.floating)):
+        raise ValueError(f"epsilon must be a small positive number, got {value!r}")
+    if not 0 < value < 1:
+        raise ValueError(f"epsilon must be a small positive number in (0, 1), got {value!r}")
+    _state["epsilon"] = float(value)
 
 
 _SESSION_RESETTERS: list = []

@@ -388,10 +388,11 @@ def _contains_bool(value) -> bool:
 def _input_specs(model) -> list[dict]:
     """Name, shape (``None`` for the batch) and dtype of each input; shape ``None`` if unknown."""
     symbols = getattr(model, "inputs", None)
+    named = bool(getattr(model, "input_names", None))  # a Sequential's Input name is automatic
     if symbols:
         return [
             {
-                "name": getattr(t, "name", None),
+                "name": getattr(t, "name", None) if named else None,
                 "shape": _shape(getattr(t, "shape", None)),
                 "dtype": _dtype_name(getattr(t, "dtype", None)),
             }

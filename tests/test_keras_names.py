@@ -38,3 +38,14 @@ def test_functional_tutorial_names_and_backend_helpers():
     keras.backend.clear_session()
     assert layers.Dense(1).name == "dense"  # names count from the start again
     assert layers.Dense(1).name == "dense_1"
+
+
+def test_top_level_names_of_keras_3():
+    assert keras.Layer is layers.Layer and keras.Variable is layers.Variable
+    assert isinstance(keras.Input((3,)), keras.KerasTensor)
+    assert keras.config.floatx() == "float32" and keras.config.backend() == "numpy"
+    assert keras.constraints.max_norm(2.0).max_value == 2.0
+    assert keras.preprocessing.sequence.pad_sequences([[1]], maxlen=2).tolist() == [[0, 1]]
+    assert keras.models.model_from_json and keras.models.save_model
+    for name in ("BackupAndRestore", "TensorBoard"):
+        assert name in keras.callbacks.__all__

@@ -107,6 +107,12 @@ class Tensor:
         a = self.numpy()
         return a if dtype is None else a.astype(dtype, copy=False)
 
+    def __array_function__(self, func, types, args, kwargs):
+        """NumPy functions given tensors work on their arrays and return NumPy results
+        (``np.max(probabilities)``, ``np.argmax(scores)``, ``np.concatenate([t1, t2])``);
+        lamina's ops and the tensor methods are the differentiable versions."""
+        return func(*_to_numpy(args), **_to_numpy(kwargs))
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
@@ -133,6 +139,28 @@ class Tensor:
         if value.shape != self.data.shape:
             raise ValueError(f"cannot assign shape {value.shape} to a tensor of shape {self.shape}")
         self.data[...] = value
+
+    def assign_add(self, value) -> Tensor:
+        """Add ``value`` (of this shape, or broadcastable to it) in place, outside the graph
+        (Keras's ``Variable.assign_add``, how a metric accumulates its state); returns self."""
+        self.assign(self.data + self._update_value(value, "assign_add"))
+        return self
+
+    def assign_sub(self, value) -> Tensor:
+        """Subtract ``value`` in place, outside the graph; returns this tensor."""
+        self.assign(self.data - self._update_value(value, "assign_sub"))
+        return self
+
+    def _update_value(self, value, who):
+        value = _as_array(value, self.data.dtype)
+        try:
+            fits = _np.broadcast_shapes(value.shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"{who}: a value of shape {value.shape} does not fit a tensor of "
+                             f"shape {self.shape}")  # fmt: skip
+        return value
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -336,6 +364,17 @@ class Tensor:
 
     def log_softmax(self, axis=-1):
         return _ops.log_softmax(self, axis=axis)
+
+
+def _to_numpy(value):
+    """``value`` with every tensor inside (lists, tuples, dicts) replaced by a NumPy array."""
+    if isinstance(value, Tensor):
+        return value.numpy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_numpy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _to_numpy(v) for k, v in value.items()}
+    return value
 
 
 def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:

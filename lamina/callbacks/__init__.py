@@ -5,6 +5,7 @@ epochs and batches. Keras 3 names, arguments and behaviour.
 >>> callbacks = [EarlyStopping(patience=3, restore_best_weights=True), ReduceLROnPlateau()]
 """
 
+from lamina.callbacks.backup_and_restore import BackupAndRestore
 from lamina.callbacks.callback import Callback
 from lamina.callbacks.callback_list import CallbackList
 from lamina.callbacks.csv_logger import CSVLogger
@@ -17,9 +18,11 @@ from lamina.callbacks.model_checkpoint import ModelCheckpoint
 from lamina.callbacks.progbar_logger import ProgbarLogger
 from lamina.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from lamina.callbacks.report import Report
+from lamina.callbacks.tensorboard import TensorBoard
 from lamina.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
+    "BackupAndRestore",
     "CSVLogger",
     "Callback",
     "CallbackList",
@@ -32,5 +35,6 @@ __all__ = [
     "ProgbarLogger",
     "ReduceLROnPlateau",
     "Report",
+    "TensorBoard",
     "TerminateOnNaN",
 ]

@@ -152,27 +152,29 @@ class CallbackList(Callback):
         for hook in self._hooks["on_predict_end"]:
             hook(logs)
 
-    # Batch hooks: the hot path, a loop over a usually empty list.
+    # Batch hooks: the hot path, a loop over a usually empty list. As in Keras, a callback never
+    # gets logs=None: the begin hooks (and any call without logs) get one shared {}.
+    def _batch_hook(self, name, batch, logs):
+        hooks = self._hooks[name]
+        if hooks:
+            logs = {} if logs is None else logs
+            for hook in hooks:
+                hook(batch, logs)
+
     def on_train_batch_begin(self, batch, logs=None):
-        for hook in self._hooks["on_train_batch_begin"]:
-            hook(batch, logs)
+        self._batch_hook("on_train_batch_begin", batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
-        for hook in self._hooks["on_train_batch_end"]:
-            hook(batch, logs)
+        self._batch_hook("on_train_batch_end", batch, logs)
 
     def on_test_batch_begin(self, batch, logs=None):
-        for hook in self._hooks["on_test_batch_begin"]:
-            hook(batch, logs)
+        self._batch_hook("on_test_batch_begin", batch, logs)
 
     def on_test_batch_end(self, batch, logs=None):
-        for hook in self._hooks["on_test_batch_end"]:
-            hook(batch, logs)
+        self._batch_hook("on_test_batch_end", batch, logs)
 
     def on_predict_batch_begin(self, batch, logs=None):
-        for hook in self._hooks["on_predict_batch_begin"]:
-            hook(batch, logs)
+        self._batch_hook("on_predict_batch_begin", batch, logs)
 
     def on_predict_batch_end(self, batch, logs=None):
-        for hook in self._hooks["on_predict_batch_end"]:
-            hook(batch, logs)
+        self._batch_hook("on_predict_batch_end", batch, logs)

@@ -67,6 +67,9 @@ class _FunctionRef(dict):
         super().__init__(module=getattr(fn, "__module__", None), name=fn.__qualname__)
         self.function = fn
 
+    def __hash__(self):  # so that code looking names up in a table can ask about it too
+        return hash((self["module"], self["name"]))
+
 
 class _Unsavable:
     """A lambda expression in a config: usable in memory (``clone_model``), but a file cannot
@@ -91,23 +94,33 @@ def _reference(fn, layer_name, role):
     return _FunctionRef(fn)
 
 
+def find_function(name: str, module: str | None = None) -> Callable | None:
+    """The function a file names: from the ``custom_objects`` of the ``load_model`` calls in
+    progress, else from the registered ones (``"module.name"``, the qualified name, or the
+    bare name); None when unknown. Never imports anything."""
+    keys = (f"{module}.{name}", name, name.rsplit(".", 1)[-1])
+    for objects in (*reversed(_scope.stack), _FUNCTIONS):
+        for key in keys:
+            if callable(objects.get(key)):
+                return objects[key]
+    return None
+
+
 def _resolve(ref, layer_name, role):
     if isinstance(ref, (_FunctionRef, _Unsavable)):
         return ref.function
     if not (isinstance(ref, dict) and isinstance(ref.get("name"), str)):
         raise ValueError(f"Lambda layer {layer_name!r}: malformed {role} reference {ref!r}")
-    name = ref["name"]
-    keys = (f"{ref.get('module')}.{name}", name, name.rsplit(".", 1)[-1])
-    for objects in (*reversed(_scope.stack), _FUNCTIONS):
-        for key in keys:
-            if callable(objects.get(key)):
-                return objects[key]
-    short = keys[-1]
+    name, module = ref["name"], ref.get("module")
+    fn = find_function(name, module)
+    if fn is not None:
+        return fn
+    short = name.rsplit(".", 1)[-1]
     raise ValueError(
-        f"Lambda layer {layer_name!r} calls the {role} {keys[0]!r}, which is unknown here: pass "
-        f"it to load_model as custom_objects={{{short!r}: {short}}}, or register it with "
-        "@lamina.saving.register_keras_serializable() (lamina never imports modules named in "
-        "a file)"
+        f"Lambda layer {layer_name!r} calls the {role} {f'{module}.{name}'!r}, which is unknown "
+        f"here: pass it to load_model as custom_objects={{{short!r}: {short}}}, or register it "
+        "with @lamina.saving.register_keras_serializable() (lamina never imports modules named "
+        "in a file)"
     )
 
 

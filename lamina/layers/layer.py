@@ -25,6 +25,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from lamina import backend
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
@@ -128,6 +130,21 @@ def _call_takes(cls) -> tuple[bool, bool]:
     return takes
 
 
+_TRAINING_DEFAULTS: dict[type, Any] = {}
+
+
+def _training_default(cls):
+    """The default of ``training`` in ``cls.call`` (None without one): what a call made
+    with no ``training`` value, outside any other layer's call, runs with, as in Keras."""
+    try:
+        return _TRAINING_DEFAULTS[cls]
+    except KeyError:
+        param = inspect.signature(cls.call).parameters.get("training")
+        default = None if param is None or param.default is param.empty else param.default
+        _TRAINING_DEFAULTS[cls] = default
+        return default
+
+
 class _CallContext(threading.local):
     """The ``training`` value of the layer call in progress (per thread): a layer called inside
     another layer's ``call`` without ``training=`` inherits it, as in Keras; and the call hooks
@@ -178,6 +195,10 @@ def _marking_built(build):
 
 class Layer:
     """Base class of layers (and models).
+
+    Training: a call's ``training`` is the caller's value, else that of the layer call it runs
+    inside, else the default of ``call``'s own ``training`` argument (Keras's rule: the
+    augmentation layers default to True, so ``RandomFlip()(images)`` flips).
 
     Masks: a layer whose ``call`` has a ``mask`` parameter receives the mask of its input
     (attached by ``Embedding(mask_zero=True)`` or ``Masking``). A layer with
@@ -277,7 +298,7 @@ class Layer:
         name=None,
     ):
         """Create a weight of ``shape`` with ``initializer`` and track it."""
-        from lamina import initializers, regularizers
+        from lamina import constraints, initializers, regularizers
 
         dtype = dtype or self.dtype
         init = initializers.get(initializer)
@@ -290,7 +311,7 @@ class Layer:
             name=f"{self.name}/{name or f'variable_{len(self._variables)}'}",
             dtype=dtype,
             regularizer=regularizers.get(regularizer),
-            constraint=constraint,
+            constraint=constraints.get(constraint),
         )
         var._set_layer_trainable(self._trainable)
         self._variables.append(var)
@@ -457,6 +478,53 @@ class Layer:
         """The mask of this layer's output, given its input and the input's mask."""
         return mask if self.supports_masking else None
 
+    # ----- the functional graph -----
+    @property
+    def input_dtype(self) -> str:
+        """The dtype of the data this layer reads: its ``dtype``, or ``"string"`` for the text
+        layers (``TextVectorization``, ``StringLookup``). A custom layer that reads text sets
+        the class attribute ``input_dtype = "string"``; other layers refuse strings."""
+        return self.dtype
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call on symbolic tensors (Keras): a tensor,
+        or a list of them. A functional model's ``input`` is the inputs it was built from.
+
+        >>> from lamina.layers import Dense, Input
+        >>> x = Input(shape=(4,))
+        >>> dense = Dense(2)
+        >>> y = dense(x)
+        >>> dense.input is x, dense.output is y
+        (True, True)
+        """
+        own = self.__dict__.get("_input_structure")  # Model(inputs, outputs) keeps its inputs
+        if own is not None:
+            return own
+        node = self._first_node("input")
+        tensors = node.input_tensors or node.output_tensors  # an InputLayer reads nothing
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call on symbolic tensors (Keras): what
+        ``keras.Model(inputs=model.inputs, outputs=model.get_layer(name).output)`` reads to
+        expose an inner activation. A functional model's ``output`` is its outputs."""
+        own = self.__dict__.get("_output_structure")
+        if own is not None:
+            return own
+        tensors = self._first_node("output").output_tensors
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    def _first_node(self, what: str):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"The layer {self.name} has never been called and thus has no defined {what}: "
+                "call it on an Input(...) first, or put it in a Sequential model whose input "
+                "shape is known (an Input first, or input_shape= on its first layer)"
+            )
+        return self._inbound_nodes[0]
+
     def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
         if symbolic.is_symbolic(inputs) or (
             (args or kwargs) and symbolic.is_symbolic((args, kwargs))
@@ -464,19 +532,34 @@ class Layer:
             extra = {"training": training} if training is not None else {}
             if mask is not None:
                 extra["mask"] = mask
-            return symbolic.call_symbolically(self, inputs, args, {**kwargs, **extra})
+            outer = _call_context.training
+            _call_context.training = False  # the dry runs on zeros: no augmentation, no dropout
+            try:
+                return symbolic.call_symbolically(self, inputs, args, {**kwargs, **extra})
+            finally:
+                _call_context.training = outer
         if mask is None:
             mask = _masks_of(inputs)
+        if isinstance(inputs, (list, tuple)) and _holds_text(inputs):
+            inputs = np.asarray(inputs)  # a list of texts is one input, not several
         if not isinstance(inputs, (list, tuple, dict)):
             inputs = to_tensor(inputs, self.dtype)
+            if inputs.dtype.kind in "OSU" and not self._sublayers and self.input_dtype != "string":
+                raise TypeError(
+                    f"{self.name} ({type(self).__name__}) expects numbers, got strings or "
+                    f"objects (dtype {inputs.dtype}): encode them as numbers first, or start "
+                    "the model with a TextVectorization or StringLookup layer"
+                )
         self._maybe_build(_shape_of(inputs))
+        # training: the caller's value, else the enclosing call's, else this call's default
+        # (True for the augmentation layers, as in Keras)
         outer = _call_context.training
         if training is None:
-            training = bool(outer)
+            training = outer if outer is not None else _training_default(type(self))
         takes_training, takes_mask = _call_takes(type(self))
         if mask is not None and takes_mask:
             kwargs["mask"] = mask
-        if takes_training:
+        if takes_training and training is not None:
             kwargs["training"] = training
         self._added_losses = []
         _call_context.training = training
@@ -496,15 +579,25 @@ class Layer:
 
     # ----- config -----
     def get_config(self) -> dict:
+        from lamina import constraints
+
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = _serialize(self.activity_regularizer)
+        for arg in _constraint_args(type(self)):  # kernel_constraint=..., as Keras saves them
+            if getattr(self, arg, None) is not None:
+                config[arg] = constraints.to_layer_config(getattr(self, arg), self.name, arg)
         return config
 
     @classmethod
     def from_config(cls, config: dict):
+        from lamina import constraints
+
+        name = config.get("name")
+        config = {k: constraints.from_layer_config(v, name, k) if k.endswith("_constraint") else v
+                  for k, v in config.items()}  # fmt: skip
         return cls(**config)
 
     def __repr__(self):
@@ -515,12 +608,39 @@ def _dotted(name: str) -> str:
     return name.replace("/", ".")
 
 
+def _holds_text(items) -> bool:
+    """Whether a list is one batch of texts, ``(batch,)`` or ``(batch, 1)``, rather than a
+    list of inputs."""
+
+    def text(item):
+        return isinstance(item, (str, bytes))
+
+    return bool(items) and all(
+        text(i) or (isinstance(i, (list, tuple)) and len(i) == 1 and text(i[0])) for i in items
+    )
+
+
 def _shape_of(inputs):
     if isinstance(inputs, (list, tuple)):
         return [_shape_of(i) for i in inputs]
     if isinstance(inputs, dict):
         return {k: _shape_of(v) for k, v in inputs.items()}
     return tuple(inputs.shape)
+
+
+@functools.cache
+def _constraint_args(cls) -> tuple:
+    """The ``*_constraint`` arguments a layer class's constructor takes, also through
+    ``**kwargs`` passed on to a base class (``Conv2D`` -> ``BaseConv``)."""
+    names = []
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass) or klass is Layer:
+            continue
+        params = inspect.signature(klass.__init__).parameters.values()
+        names += [p.name for p in params if p.name.endswith("_constraint")]
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+            break
+    return tuple(dict.fromkeys(names))
 
 
 def _serialize(obj):

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from lamina.autograd.tensor import Tensor
+from lamina.layers import symbolic
+from lamina.layers.input_layer import is_string_dtype
 from lamina.layers.layer import Layer
 
 PAD = ""
@@ -262,9 +264,36 @@ class TextVectorization(Layer):
         return len(self._special) + len(self._tokens or [])
 
     # ----- computation -----
+    input_dtype = "string"  # a model that starts with this layer takes text (fit, predict, save)
+
     def __call__(self, inputs, *args, training=None, **kwargs):
         # Layer.__call__ turns inputs into numeric tensors; strings are handled here instead.
+        if symbolic.is_symbolic(inputs):
+            return self._call_symbolically(inputs)
         return self.call(inputs)
+
+    def _call_symbolically(self, inputs):
+        """``self(Input(shape=(1,), dtype="string"))`` in a functional model: a node whose
+        output shape comes from ``compute_output_shape`` (no dry run: the length of a padded
+        ``"int"`` output is unknown unless ``output_sequence_length`` fixes it)."""
+        if not isinstance(inputs, symbolic.SymbolicTensor):
+            raise TypeError(f"{self.name} takes one tensor of strings, got {type(inputs).__name__}")
+        if not is_string_dtype(inputs.dtype):
+            raise TypeError(
+                f"{self.name} reads strings, got a symbolic input of dtype {inputs.dtype}: "
+                'declare it as Input(shape=(1,), dtype="string")'
+            )
+        shape = tuple(inputs.shape)
+        if not (len(shape) == 1 or (len(shape) == 2 and shape[1] in (1, None))):
+            raise ValueError(
+                f"{self.name} expects a batch of strings of shape (batch,) or (batch, 1), got "
+                f"an input of shape {shape}"
+            )
+        node = symbolic.Node(self, inputs)
+        dtype = "int64" if self.output_mode == "int" else "float32"
+        node.outputs = symbolic.SymbolicTensor(self.compute_output_shape(shape), dtype, node)
+        self._inbound_nodes.append(node)
+        return node.outputs
 
     def call(self, inputs, training=False):
         if self._tokens is None:

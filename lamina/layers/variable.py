@@ -4,6 +4,10 @@ regularized.
 >>> v = Variable([1.0, 2.0], name="dense/kernel")
 >>> v.trainable, v.requires_grad
 (True, True)
+>>> v.path, v.value is v
+('dense/kernel', True)
+>>> v.assign_add([1.0, 1.0]).numpy().tolist()
+[2.0, 3.0]
 """
 
 from __future__ import annotations
@@ -28,6 +32,23 @@ class Variable(Tensor):
         self.regularizer = regularizer
         self.constraint = constraint
         self.requires_grad = self._trainable
+
+    @property
+    def value(self) -> Variable:
+        """The variable's tensor: the variable itself, as lamina's weights are tensors (Keras's
+        ``v.value``; ``v.value.grad`` is the gradient after ``backward``)."""
+        return self
+
+    @property
+    def path(self) -> str | None:
+        """Where the variable lives, ``"<layer name>/<weight name>"`` for a layer's weight
+        (Keras 3's ``Variable.path``).
+
+        Unlike Keras 3, whose ``name`` is the short name (``"kernel"``), lamina's ``name`` is
+        the path too: ``state_dict``, ``named_parameters`` and the optimizers' weight-decay
+        exclusions key weights by it, so it must be unique within a model.
+        """
+        return self.name
 
     @property
     def trainable(self) -> bool:

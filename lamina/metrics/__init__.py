@@ -7,6 +7,9 @@
   ``SparseCategoricalAccuracy``, ``TopKCategoricalAccuracy``, ``SparseTopKCategoricalAccuracy``;
 - ``f_score.py``: ``Precision``, ``Recall``, ``FBetaScore``, ``F1Score``;
 - ``auc.py``: ``AUC`` (ROC and PR); ``confusion.py``: ``ConfusionMatrix``;
+- ``counts.py``: ``TruePositives``, ``TrueNegatives``, ``FalsePositives``, ``FalseNegatives``;
+- ``probabilistic.py``: ``BinaryCrossentropy``, ``CategoricalCrossentropy``,
+  ``SparseCategoricalCrossentropy``; ``iou.py``: ``MeanIoU``;
 - ``regression.py``: ``MeanSquaredError``, ``RootMeanSquaredError``, ``MeanAbsoluteError``,
   ``R2Score``.
 
@@ -41,12 +44,21 @@ from lamina.metrics.accuracy import (
 from lamina.metrics.auc import AUC
 from lamina.metrics.base import Mean, MeanMetricWrapper, Metric
 from lamina.metrics.confusion import ConfusionMatrix
+from lamina.metrics.counts import FalseNegatives, FalsePositives, TrueNegatives, TruePositives
 from lamina.metrics.f_score import F1Score, FBetaScore, Precision, Recall
+from lamina.metrics.iou import MeanIoU
+from lamina.metrics.probabilistic import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+)
 from lamina.metrics.regression import (
+    CosineSimilarity,
     MeanAbsoluteError,
     MeanSquaredError,
     R2Score,
     RootMeanSquaredError,
+    cosine_similarity,
     mean_absolute_error,
     mean_squared_error,
 )
@@ -56,7 +68,9 @@ _CLASSES = (
     Mean, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy,
     SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, Precision,
     Recall, FBetaScore, F1Score, AUC, ConfusionMatrix, MeanSquaredError, RootMeanSquaredError,
-    MeanAbsoluteError, R2Score,
+    MeanAbsoluteError, R2Score, TruePositives, TrueNegatives, FalsePositives, FalseNegatives,
+    BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, MeanIoU,
+    CosineSimilarity,
 )  # fmt: skip
 _BY_NAME = {
     **{c.__name__: c for c in _CLASSES},
@@ -80,8 +94,9 @@ _BY_NAME = {
     "MAE": MeanAbsoluteError,
     "r2_score": R2Score,
     "confusion_matrix": ConfusionMatrix,
+    "cosine_similarity": CosineSimilarity,  # +cos, where the loss of that name is -cos
 }
-_NEEDS_ARGUMENTS = (ConfusionMatrix,)  # no name alone can build these
+_NEEDS_ARGUMENTS = (ConfusionMatrix, MeanIoU)  # no name alone can build these
 
 _LOSS_KINDS = {
     "binary": (_losses.binary_crossentropy, _losses.BinaryCrossentropy),
@@ -115,6 +130,18 @@ def _accuracy_for(name, loss, output_shape):
     return _ShapeInferredAccuracy(name=name)
 
 
+def _registered(spec):
+    """A custom ``Metric`` subclass named by a saved config: registered with
+    ``register_keras_serializable`` or passed to ``load_model`` in ``custom_objects``."""
+    from lamina.layers.layer import get_layer_class
+
+    try:
+        cls = get_layer_class(str(spec.get("class_name")))
+    except ValueError:
+        return None
+    return cls if inspect.isclass(cls) and issubclass(cls, Metric) else None
+
+
 def get(identifier, loss=None, output_shape=None) -> Metric | None:
     """Resolve a metric the way ``Model.compile`` does in Keras.
 
@@ -136,7 +163,7 @@ def get(identifier, loss=None, output_shape=None) -> Metric | None:
     if identifier is None or isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, dict):
-        cls = _BY_NAME.get(identifier.get("class_name"))
+        cls = _BY_NAME.get(identifier.get("class_name")) or _registered(identifier)
         if not inspect.isclass(cls):
             raise ValueError(f"unknown metric class in {identifier!r}")
         return cls.from_config(identifier.get("config", {}))
@@ -168,11 +195,13 @@ def get(identifier, loss=None, output_shape=None) -> Metric | None:
 
 
 __all__ = [
-    "AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "ConfusionMatrix", "F1Score",
-    "FBetaScore", "Mean", "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric",
-    "Precision", "R2Score", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
-    "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "accuracy", "binary_accuracy",
-    "categorical_accuracy", "get", "mean_absolute_error", "mean_squared_error",
-    "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
-    "top_k_categorical_accuracy",
+    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
+    "CategoricalCrossentropy", "ConfusionMatrix", "CosineSimilarity", "F1Score", "FBetaScore",
+    "FalseNegatives", "FalsePositives", "Mean", "MeanAbsoluteError", "MeanIoU",
+    "MeanMetricWrapper", "MeanSquaredError", "Metric", "Precision", "R2Score", "Recall",
+    "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "TrueNegatives",
+    "TruePositives", "accuracy", "binary_accuracy", "categorical_accuracy", "cosine_similarity",
+    "get", "mean_absolute_error", "mean_squared_error", "sparse_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",
 ]  # fmt: skip

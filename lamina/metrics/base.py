@@ -4,10 +4,30 @@ per-sample function).
 
 Metrics work on plain arrays outside the graph (Tensors are read through ``.data``): one update
 is a few array operations, and totals are kept in float64.
+
+A custom metric is written as in Keras: state made with ``add_variable`` in ``__init__``,
+updated in place with ``assign_add``, read in ``result``; the default ``reset_state`` resets
+each such variable to its initializer.
+
+>>> from lamina import ops
+>>> class CountPositives(Metric):
+...     def __init__(self, name="count_positives", **kwargs):
+...         super().__init__(name=name, **kwargs)
+...         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+...     def update_state(self, y_true, y_pred, sample_weight=None):
+...         self.count.assign_add(ops.sum(ops.cast(ops.greater(y_pred, 0.5), "float32")))
+...     def result(self):
+...         return self.count.value
+>>> m = CountPositives()
+>>> m.update_state(None, [0.2, 0.7, 0.9]); float(m.result())
+2.0
+>>> m.reset_state(); float(m.result())
+0.0
 """
 
 from __future__ import annotations
 
+from lamina import backend
 from lamina import losses as _losses
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
@@ -31,8 +51,14 @@ def safe_divide(numerator, denominator):
 
 
 class Metric:
-    """Base class. Subclasses implement ``update_state``, ``result`` and ``reset_state`` (which
-    also creates the state: ``__init__`` calls it).
+    """Base class. Subclasses implement ``update_state`` and ``result``, and keep their state
+    either in variables made by ``add_variable`` (reset by the default ``reset_state``) or in
+    attributes that their own ``reset_state`` sets.
+
+    ``__init__`` creates the state of lamina's built-in metrics by running the built-in
+    ``reset_state`` (never a user subclass's override, which may use attributes its
+    ``__init__`` has not set yet: Keras does not call it there either). ``dtype`` (default
+    ``lamina.floatx()``) is the dtype of the variables ``add_variable`` makes.
 
     ``direction`` is ``"up"`` when larger is better, ``"down"`` when smaller is, or None: what
     callbacks monitoring the metric (early stopping, checkpoints) use in ``mode="auto"``.
@@ -40,9 +66,15 @@ class Metric:
 
     direction: str | None = None
 
-    def __init__(self, name: str | None = None):
+    def __init__(self, name: str | None = None, dtype=None):
         self.name = name or _losses._snake_case(type(self).__name__)
-        self.reset_state()
+        self._dtype_arg = dtype
+        self.dtype = xp.dtype(dtype or backend.floatx()).name
+        self._metric_variables = []  # (variable, initializer) pairs made by add_variable
+        for cls in type(self).__mro__:  # the nearest built-in reset_state
+            if "reset_state" in cls.__dict__ and cls.__module__.startswith("lamina."):
+                cls.reset_state(self)
+                break
 
     def update_state(self, *args, **kwargs) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement update_state")
@@ -51,7 +83,41 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} must implement result")
 
     def reset_state(self) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must implement reset_state")
+        """Reset every variable made by ``add_variable`` to its initializer (called between
+        epochs, and before each ``evaluate``)."""
+        for variable, initializer in self.__dict__.get("_metric_variables", ()):
+            variable.assign(initializer(variable.shape, dtype=variable.dtype))
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """A non-trainable state variable of ``shape`` set by ``initializer`` (a name such as
+        ``"zeros"``, or any initializer ``lamina.initializers.get`` accepts), of the metric's
+        dtype unless ``dtype`` is given. Update it with ``assign``/``assign_add``; the default
+        ``reset_state`` resets it. ``aggregation`` is accepted for Keras compatibility (lamina
+        runs on one device, so there is nothing to aggregate)."""
+        from lamina import initializers
+        from lamina.layers.variable import Variable
+
+        del aggregation
+        init = initializers.get("zeros" if initializer is None else initializer)
+        shape = (shape,) if isinstance(shape, int) else tuple(int(n) for n in shape)
+        dtype = xp.dtype(dtype or self.dtype)
+        variables = self.__dict__.setdefault("_metric_variables", [])
+        label = name or f"variable_{len(variables)}"
+        variable = Variable(
+            xp.asarray(init(shape, dtype=dtype)), trainable=False, name=f"{self.name}/{label}",
+            dtype=dtype,
+        )  # fmt: skip
+        variables.append((variable, init))
+        return variable
+
+    def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None):
+        """Keras's other name for ``add_variable``."""
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+
+    @property
+    def variables(self) -> list:
+        """The state variables made by ``add_variable``, in creation order."""
+        return [variable for variable, _ in self.__dict__.get("_metric_variables", ())]
 
     def __call__(self, *args, **kwargs) -> float:
         """Update with one batch and return the running result."""
@@ -59,7 +125,12 @@ class Metric:
         return self.result()
 
     def get_config(self) -> dict:
-        return {"name": self.name}
+        return {"name": self.name, **self._dtype_config()}
+
+    def _dtype_config(self) -> dict:
+        """``{"dtype": ...}`` when one was passed to the constructor, else ``{}``."""
+        dtype = self.__dict__.get("_dtype_arg")
+        return {} if dtype is None else {"dtype": xp.dtype(dtype).name}
 
     @classmethod
     def from_config(cls, config: dict):
@@ -121,8 +192,8 @@ class MeanMetricWrapper(Mean):
     0.25
     """
 
-    def __init__(self, fn, name: str | None = None, **kwargs):
-        super().__init__(name=name or getattr(fn, "__name__", None))
+    def __init__(self, fn, name: str | None = None, dtype=None, **kwargs):
+        super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
         if self.direction is None and any(fn is f for f in _losses._FUNCTIONS):
@@ -134,8 +205,13 @@ class MeanMetricWrapper(Mean):
 
     def get_config(self):
         if type(self) is not MeanMetricWrapper:  # subclasses: their own arguments
-            return {"name": self.name, **self._fn_kwargs}
-        return {"name": self.name, "fn": _function_name(self._fn), **self._fn_kwargs}
+            return {"name": self.name, **self._dtype_config(), **self._fn_kwargs}
+        return {
+            "name": self.name,
+            "fn": _function_name(self._fn),
+            **self._dtype_config(),
+            **self._fn_kwargs,
+        }
 
     @classmethod
     def from_config(cls, config):

@@ -1,5 +1,5 @@
-"""Regression metrics: mean squared and absolute error, their root, and the coefficient of
-determination R².
+"""Regression metrics: mean squared and absolute error, their root, the coefficient of
+determination R², and cosine similarity.
 """
 
 from __future__ import annotations
@@ -21,6 +21,16 @@ def mean_absolute_error(y_true, y_pred):
     """``mean(abs(y_true - y_pred), axis=-1)`` on arrays."""
     y_true, y_pred = _align(_array(y_true), _array(y_pred))
     return xp.mean(xp.abs(y_pred - y_true), axis=-1)
+
+
+@metric_function
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """``sum(y_true / ||y_true|| * y_pred / ||y_pred||, axis)`` on arrays: +1 when parallel (the
+    loss of the same name is its negative)."""
+    y_true, y_pred = _align(_array(y_true), _array(y_pred))
+    y_true = y_true / xp.maximum(xp.linalg.norm(y_true, axis=axis, keepdims=True), 1e-12)
+    y_pred = y_pred / xp.maximum(xp.linalg.norm(y_pred, axis=axis, keepdims=True), 1e-12)
+    return xp.sum(y_true * y_pred, axis=axis)
 
 
 class MeanSquaredError(MeanMetricWrapper):
@@ -149,3 +159,17 @@ class R2Score(Metric):
     def get_config(self):
         return {"name": self.name, "class_aggregation": self.class_aggregation,
                 "num_regressors": self.num_regressors}  # fmt: skip
+
+
+class CosineSimilarity(MeanMetricWrapper):
+    """The running mean of the cosine between ``y_true`` and ``y_pred`` along ``axis``.
+
+    >>> m = CosineSimilarity()
+    >>> m.update_state([[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 1.0]]); round(m.result(), 4)
+    0.8536
+    """
+
+    direction = "up"
+
+    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+        super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)

@@ -13,10 +13,23 @@ from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
 
 
-def as_array(data, what: str, float_dtype=None):
-    """A NumPy-backend array from arrays, lists or tensors; floats cast to ``float_dtype``."""
+def as_array(data, what: str, float_dtype=None, strings: bool = False):
+    """A NumPy-backend array from arrays, lists or tensors; floats cast to ``float_dtype``.
+
+    Strings are an error unless ``strings`` (the input of a model that reads text, see
+    ``takes_strings``); they are then a NumPy array of ``str``, ``bytes`` or objects.
+
+    >>> as_array(["a movie", "a book"], "x", strings=True).tolist()
+    ['a movie', 'a book']
+    """
     if isinstance(data, Tensor):
         data = data.data
+    if strings and not hasattr(data, "__cuda_array_interface__"):
+        text = np.asarray(data) if not isinstance(data, np.ndarray) else data
+        if text.dtype.kind in "OSU":
+            if text.ndim == 0:
+                raise ValueError(f"{what} must have a batch dimension, got a single string")
+            return text
     try:
         array = xp.asarray(data)
     except (ValueError, TypeError) as exc:
@@ -24,7 +37,8 @@ def as_array(data, what: str, float_dtype=None):
     if array.dtype == object or array.dtype.kind in "USV":
         raise TypeError(
             f"{what} must be numeric, got an array of dtype {array.dtype}; "
-            "encode strings/categories as numbers first"
+            "encode strings/categories as numbers first, or start the model with a "
+            "TextVectorization or StringLookup layer"
         )
     if array.dtype.kind == "b":
         array = array.astype(float_dtype or backend.floatx())
@@ -33,6 +47,17 @@ def as_array(data, what: str, float_dtype=None):
     if array.ndim == 0:
         raise ValueError(f"{what} must have a batch dimension, got a scalar")
     return array
+
+
+def takes_strings(model, index: int = 0) -> bool:
+    """Whether input ``index`` of ``model`` is text: an ``Input(dtype="string")``, or the input
+    of a model whose first layer reads strings (``TextVectorization``, ``StringLookup``)."""
+    from lamina.layers.input_layer import is_string_dtype
+
+    symbols = getattr(model, "inputs", None)  # an unbuilt Sequential has none (AttributeError)
+    if isinstance(symbols, list) and index < len(symbols):
+        return is_string_dtype(getattr(symbols[index], "dtype", None))
+    return index == 0 and getattr(model, "input_dtype", None) == "string"
 
 
 def check_finite(array, what: str) -> None:

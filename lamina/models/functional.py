@@ -12,6 +12,13 @@ calls on symbolic tensors; the model replays them in order on real data.
 >>> model = Model(inputs, outputs)
 >>> model.predict(np.zeros((2, 4)), verbose=0).shape
 (2, 1)
+
+Outputs given as a dict come (as in Keras) in sorted key order, and ``predict`` returns them, like
+losses, metrics and logs, by key:
+
+>>> named = Model(inputs, {"score": outputs, "embedding": hidden})
+>>> {key: array.shape for key, array in named.predict(np.zeros((2, 4)), verbose=0).items()}
+{'embedding': (2, 8), 'score': (2, 1)}
 """
 
 from __future__ import annotations
@@ -26,6 +33,42 @@ def _describe(tensor):
     return f"{tensor.name} (shape {tensor.shape})"
 
 
+def _sorted_dicts(structure):
+    """``structure`` with each dict's entries in key order: Keras flattens dicts by sorted key,
+    so that is the order of a dict model's outputs (and of losses or targets given as a list)."""
+    if isinstance(structure, dict):
+        return {key: _sorted_dicts(structure[key]) for key in sorted(structure)}
+    if isinstance(structure, list):
+        return [_sorted_dicts(item) for item in structure]
+    return structure
+
+
+def _keys(structure, names):
+    """The keys of a flat dict of tensors, else the layer ``names``."""
+    if isinstance(structure, dict) and len(structure) == len(names):
+        return [str(key) for key in structure]
+    return list(names)
+
+
+def _adjust_rank(tensor, expected):
+    """Keras's one-axis leniency: ``(n,)`` feeds an ``Input(shape=(1,))`` and ``(n, ..., 1)``
+    an input without that last axis (a trailing size-1 axis is added or squeezed)."""
+    shape = tuple(tensor.shape)
+    if len(shape) == len(expected) - 1 and expected[-1] == 1:
+        return _reshaped(tensor, (*shape, 1))
+    if len(shape) == len(expected) + 1 and shape[-1] == 1:
+        return _reshaped(tensor, shape[:-1])
+    return tensor
+
+
+def _reshaped(tensor, shape):
+    if tensor.dtype.kind in "fc":
+        from lamina import ops
+
+        return ops.reshape(tensor, shape)  # keeps the graph
+    return to_tensor(tensor.data.reshape(shape))
+
+
 class Functional(Model):
     """The model ``Model(inputs, outputs)`` builds (``inputs``/``outputs``: a symbolic tensor,
     or a list or dict of them)."""
@@ -36,6 +79,7 @@ class Functional(Model):
             inputs = list(inputs)
         if isinstance(outputs, tuple):
             outputs = list(outputs)
+        inputs, outputs = _sorted_dicts(inputs), _sorted_dicts(outputs)
         self._input_structure, self._output_structure = inputs, outputs
         self.inputs, self.outputs = flatten(inputs), flatten(outputs)
         for role, tensors in (("inputs", self.inputs), ("outputs", self.outputs)):
@@ -70,6 +114,9 @@ class Functional(Model):
                 self.dtype = self.inputs[0].dtype.name
         self.output_names = [t.layer.name for t in self.outputs]
         self.input_names = [t.layer.name for t in self.inputs]
+        # What data, losses, metrics and log names are keyed by: a dict's keys, else layer names
+        self._output_keys = _keys(self._output_structure, self.output_names)
+        self._input_keys = _keys(self._input_structure, self.input_names)
         self.built = True
 
     def _order_nodes(self):
@@ -111,10 +158,10 @@ class Functional(Model):
         """Real inputs in the order of ``self.inputs`` (a single array, a list, or a dict
         keyed by input name)."""
         if isinstance(inputs, dict):
-            missing = [n for n in self.input_names if n not in inputs]
+            missing = [n for n in self._input_keys if n not in inputs]
             if missing:
                 raise ValueError(f"{self.name} is missing inputs {missing}; got {sorted(inputs)}")
-            values = [inputs[n] for n in self.input_names]
+            values = [inputs[n] for n in self._input_keys]
         elif len(self.inputs) == 1:
             values = [inputs[0] if isinstance(inputs, (list, tuple)) and len(inputs) == 1
                       else inputs]  # fmt: skip
@@ -130,6 +177,7 @@ class Functional(Model):
             tensor = to_tensor(value, symbol.dtype if symbol.dtype.kind == "f" else None)
             if symbol.dtype.kind in "iu" and tensor.dtype.kind == "f":
                 tensor = to_tensor(tensor.data.astype(symbol.dtype))
+            tensor = _adjust_rank(tensor, symbol.shape)
             shape = tuple(tensor.shape)
             if not shape_matches(symbol.shape, shape):
                 raise ValueError(
@@ -138,7 +186,7 @@ class Functional(Model):
             out.append(tensor)
         return out
 
-    def call(self, inputs, training=False, mask=None):
+    def call(self, inputs, training=None, mask=None):
         values = {id(t): v for t, v in zip(self.inputs, self._input_values(inputs))}
 
         def value(t):

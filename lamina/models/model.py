@@ -35,10 +35,12 @@ class Model(Layer):
     ``__init__``), or use ``Sequential``."""
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from lamina.models.functional import Functional  # Model(inputs, outputs)
+        from lamina.models.functional import Functional
 
-            return super().__new__(Functional)
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            return super().__new__(Functional)  # Model(inputs, outputs)
+        if _functional_arguments(cls, args, kwargs):  # CustomModel(inputs, outputs), as Keras
+            return super().__new__(functional_subclass(cls))
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -54,6 +56,7 @@ class Model(Layer):
         self.stop_training = False
         self.history = None
         self._fit_batch = None  # fit's batch in progress: (x, y[, sample_weight])
+        self._initial_epoch = None  # where the next fit starts, when a callback restored one
 
     # ----- compile -----
     def compile(
@@ -67,18 +70,21 @@ class Model(Layer):
         jit_compile=None,
         steps_per_execution=1,
     ):
-        """Choose the optimizer, loss and metrics (names or objects), as in Keras.
+        """Choose the optimizer, loss and metrics (names or objects), as in Keras. A loss may
+        also be written as a saved config writes one (``losses.serialize(loss)``).
 
         ``loss`` may be left out when the model supplies its own: losses added with
         ``add_loss`` (a VAE's terms) or a ``train_step`` of its own (a GAN's).
         """
         from lamina import losses, optimizers
 
+        if is_serialized(loss):  # one loss as a saved config writes it, settings included
+            loss = losses.get(loss)
         self._compile_args = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
                               "weighted_metrics": weighted_metrics}  # fmt: skip
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-        names = getattr(self, "output_names", None) or []
+        names = _output_keys(self)
         self._multi_output = len(names) > 1
         metric_ids = list(metrics or []) if not isinstance(metrics, dict) else metrics
         if self._multi_output:
@@ -130,18 +136,24 @@ class Model(Layer):
                 metrics.get(m, loss=self.loss, output_shape=output_shape) for m in self._metric_ids
             ]
             return
-        # several outputs: a loss tracker per output, then each output's metrics, named after it
-        self._metrics, self._metric_outputs = [], []
-        for i, (name, fn) in enumerate(zip(self.output_names, self._output_losses)):
-            if fn is not None and len(self.output_names) > 1:
-                self._metrics.append(metrics.Mean(name=f"{name}_loss"))
-                self._metric_outputs.append(("loss", i))
-        for i, (name, ids) in enumerate(zip(self.output_names, self._output_metric_ids)):
+        # several outputs: with several losses, a tracker per output loss (in the order of a
+        # loss dict, as Keras lists them); then every output's metrics named after it, sorted
+        # by name as Keras does
+        names = _output_keys(self)
+        loss_spec = getattr(self, "_compile_args", {}).get("loss")
+        order = sorted(range(len(names)), key=lambda i: _position(loss_spec, names[i]))
+        order = [i for i in order if self._output_losses[i] is not None]
+        tracked = [(metrics.Mean(name=f"{names[i]}_loss"), ("loss", i))
+                   for i in (order if len(order) > 1 else [])]  # fmt: skip
+        compiled = []
+        for i, (name, ids) in enumerate(zip(names, self._output_metric_ids)):
             for m in ids:
                 metric = metrics.get(m, loss=self._output_losses[i], output_shape=output_shape[i])
                 metric.name = f"{name}_{metric.name}"
-                self._metrics.append(metric)
-                self._metric_outputs.append(("metric", i))
+                compiled.append((metric, ("metric", i)))
+        compiled.sort(key=lambda pair: pair[0].name)
+        self._metrics = [metric for metric, _ in tracked + compiled]
+        self._metric_outputs = [where for _, where in tracked + compiled]
 
     @property
     def metrics(self) -> list:
@@ -162,9 +174,27 @@ class Model(Layer):
         return _as_logs({m.name: m.result() for m in self.metrics})  # per-class arrays stay
 
     # ----- one step -----
+    def _flat_outputs(self, y_pred):
+        """Outputs as one tensor, or as a list in output order when there are several (a dict
+        model's outputs come as a dict)."""
+        if isinstance(y_pred, dict):
+            y_pred = _by_key(y_pred, _output_keys(self))
+        if isinstance(y_pred, (list, tuple)) and len(y_pred) == 1:
+            return y_pred[0]  # outputs=[one tensor]
+        return y_pred
+
+    def _flat_targets(self, y):
+        """Targets given as a dict by output name, in output order (one output: its array)."""
+        if not isinstance(y, dict):
+            return y
+        y = _by_key(y, _output_keys(self))
+        return y[0] if len(y) == 1 else y
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
         """The compiled loss plus every regularization penalty (as Keras reports it); with
-        several outputs, the ``loss_weights``-weighted sum of each output's loss."""
+        several outputs, the ``loss_weights``-weighted sum of each output's loss (``y`` and
+        ``y_pred`` as lists in output order, or dicts by output name)."""
+        y_pred, y = self._flat_outputs(y_pred), self._flat_targets(y)
         if getattr(self, "_multi_output", False):
             ys = y if isinstance(y, (list, tuple)) else [y]
             loss, self._output_loss_values = None, []
@@ -223,6 +253,7 @@ class Model(Layer):
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None, loss=None):
         """Update the loss tracker and metrics with one batch; return their running values."""
+        y_pred, y = self._flat_outputs(y_pred), self._flat_targets(y)
         multi = getattr(self, "_multi_output", False)
         self._build_metrics([p.shape for p in y_pred] if multi else y_pred.shape)
         batch = (y_pred[0] if multi else y_pred).shape[0]
@@ -255,24 +286,41 @@ class Model(Layer):
         return x, y, sample_weight
 
     def _prepare_inputs(self, x):
-        """x as a validated array, or a list of arrays for a model with several inputs."""
-        names = getattr(self, "input_names", None)
+        """x as a validated array, or a list of arrays for a model with several inputs (a dict
+        is read by input name, or by key for a model whose inputs are a dict)."""
+        names = getattr(self, "_input_keys", None) or getattr(self, "input_names", None)
         if isinstance(x, dict) and names:
             x = [x[n] if n in x else _missing("input", n, x) for n in names]
+            if len(x) == 1:
+                x = x[0]
         if names and len(names) > 1 and isinstance(x, (list, tuple)):
-            x = [data_utils.as_array(a, f"x[{i}]", backend.floatx()) for i, a in enumerate(x)]
+            x = [
+                data_utils.as_array(
+                    a, f"x[{i}]", backend.floatx(), data_utils.takes_strings(self, i)
+                )
+                for i, a in enumerate(x)
+            ]
             for i, a in enumerate(x):
                 data_utils.check_finite(a, f"x[{i}]")
             return x
-        x = data_utils.as_array(x, "x", backend.floatx())
+        x = data_utils.as_array(x, "x", backend.floatx(), data_utils.takes_strings(self))
         data_utils.check_finite(x, "x")
+        expected = self._batch_input_shape
+        if expected is not None:  # Keras's leniency: (n,) feeds Input(shape=(1,)), and back
+            if x.ndim == len(expected) - 1 and expected[-1] == 1:
+                x = x[..., None]
+            elif x.ndim == len(expected) + 1 and x.shape[-1] == 1:
+                x = x[..., 0]
         self._check_input_features(x)
         return x
 
     def _prepare_targets(self, y):
-        """y as an array, or a list of arrays (one per output) for several outputs."""
-        names = getattr(self, "output_names", None)
-        if names and len(names) > 1:
+        """y as an array, or a list of arrays (one per output) for several outputs; a dict is
+        read by output name (a dict model's keys)."""
+        names = _output_keys(self)
+        if len(names) == 1 and isinstance(y, dict):
+            y = y[names[0]] if names[0] in y else _missing("target", names[0], y)
+        if len(names) > 1:
             if isinstance(y, dict):
                 y = [y[n] if n in y else _missing("target", n, y) for n in names]
             if not isinstance(y, (list, tuple)) or len(y) != len(names):
@@ -325,30 +373,15 @@ class Model(Layer):
     def _check_targets(self, x, y):
         """Labels that cannot fit the loss: a clear error before any training."""
         with no_grad():
-            out = self(data_utils.take(x, slice(0, 1)), training=False)
-        if isinstance(out, (list, tuple)):  # several outputs: the losses check their targets
-            self._build_metrics([o.shape for o in out])
+            out = self._flat_outputs(self(data_utils.take(x, slice(0, 1)), training=False))
+        if not isinstance(out, (list, tuple)):
+            self._build_metrics(out.shape)
+            _check_labels(self._loss_fn, out.shape, y)
             return
-        out_shape = out.shape
-        self._build_metrics(out_shape)
-        name = getattr(self._loss_fn, "name", "") or getattr(self._loss_fn, "__name__", "")
-        name = str(name).lower()
-        classes = out_shape[-1]
-        if "sparse_categorical" in name:
-            flat = backend.to_numpy(y).reshape(-1)
-            if flat.dtype.kind == "f" and not np.all(flat == np.rint(flat)):
-                raise ValueError("sparse_categorical_crossentropy needs integer class labels")
-            lo, hi = flat.min(), flat.max()
-            if lo < 0 or hi >= classes:
-                raise ValueError(
-                    f"labels must be in [0, {classes - 1}] for a model with {classes} outputs, "
-                    f"got labels from {lo:g} to {hi:g}"
-                )
-        elif "categorical" in name and (y.ndim < 2 or y.shape[-1] != classes):
-            raise ValueError(
-                f"categorical_crossentropy expects one-hot targets of shape (n, {classes}), got "
-                f"{tuple(y.shape)}; use sparse_categorical_crossentropy for integer labels"
-            )
+        self._build_metrics([o.shape for o in out])
+        if getattr(self, "_multi_output", False) and isinstance(y, list):
+            for key, fn, o, target in zip(_output_keys(self), self._output_losses, out, y):
+                _check_labels(fn, o.shape, target, f"output {key!r}: ")
 
     # ----- fit / evaluate / predict -----
     def fit(
@@ -424,6 +457,8 @@ class Model(Layer):
         )
         self.stop_training = False
         callback_list.on_train_begin()
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch  # BackupAndRestore
+        self._initial_epoch = None
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -484,14 +519,23 @@ class Model(Layer):
             x, y, sample_weight = self._prepare(x, y, sample_weight, "evaluate")
             batches = data_utils.ArrayBatches(x, y, sample_weight, batch_size, shuffle=False)
         internal = _callbacks is not None  # validation inside fit: fit reports it
-        callback_list = _callbacks if internal else CallbackList(callbacks, model=self)
+        if internal:
+            callback_list = _callbacks
+        else:
+            steps_run, verbosity = batches.steps(steps), _verbosity(verbose)
+            callback_list = CallbackList(
+                callbacks, model=self, epochs=1, steps=steps_run, verbose=verbosity
+            )
         self.reset_metrics()
+        self.stop_evaluating = False
         callback_list.on_test_begin()
         logs = {}
         for step, batch in enumerate(batches.epoch(steps)):
             callback_list.on_test_batch_begin(step)
             logs = _as_logs(self.test_step(batch))
             callback_list.on_test_batch_end(step, logs)
+            if self.stop_evaluating:
+                break
         if not logs:
             raise ValueError("evaluate() got no batches from its dataset")
         callback_list.on_test_end(logs)
@@ -502,28 +546,60 @@ class Model(Layer):
         return _step_result(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Model outputs for ``x`` as a NumPy array, computed in batches of ``batch_size``."""
+        """Model outputs for ``x`` as a NumPy array (a list, or a dict by output name, for
+        several outputs), computed in batches of ``batch_size``.
+
+        Callbacks get ``on_predict_begin``, ``on_predict_batch_begin``/``_end`` (logs
+        ``{"outputs": batch_outputs}``; for a dict model, the outputs dict itself, as Keras
+        passes it) and ``on_predict_end``.
+        """
+        from lamina.callbacks import CallbackList
+
         batch_size = _check_batch_size(batch_size)
         if data_utils.is_dataset(x):
             batches = data_utils.DatasetBatches(x, self._batch_preparer("predict"))
         else:
             x = self._prepare_inputs(x)
             batches = data_utils.ArrayBatches(x, None, None, batch_size, shuffle=False)
+        callback_list = None  # the fast path: no callbacks, no logs built
+        if callbacks:
+            steps_run, verbosity = batches.steps(steps), _verbosity(verbose)
+            callback_list = CallbackList(
+                callbacks, model=self, epochs=1, steps=steps_run, verbose=verbosity
+            )
+            callback_list.on_predict_begin()
+        batch_hooks = callback_list is not None and callback_list.has_predict_batch_hooks
+        self.stop_predicting = False
         outputs = []
-        for batch in batches.epoch(steps):
-            out = self.predict_step(batch)
-            outputs.append([o.data for o in out] if isinstance(out, (list, tuple)) else out.data)
+        for step, batch in enumerate(batches.epoch(steps)):
+            if batch_hooks:
+                callback_list.on_predict_batch_begin(step)
+            out = _output_data(self._unwrap_one(self.predict_step(batch)))
+            outputs.append(out)
+            if batch_hooks:
+                callback_list.on_predict_batch_end(step, _predict_logs(out))
+                if self.stop_predicting:
+                    break
         if not outputs:
             raise ValueError("predict() got no samples (x has length 0)")
-        if isinstance(outputs[0], list):  # several outputs: one array each
+        if callback_list is not None:
+            callback_list.on_predict_end()
+        first = outputs[0]
+        if isinstance(first, dict):  # a dict model: one array per output name
+            return {k: backend.to_numpy(xp.concatenate([o[k] for o in outputs])) for k in first}
+        if isinstance(first, list):  # several outputs: one array each
             return [backend.to_numpy(xp.concatenate(parts, axis=0)) for parts in zip(*outputs)]
         return backend.to_numpy(xp.concatenate(outputs, axis=0))
 
     def predict_on_batch(self, x):
-        out = self.predict_step(self._prepare_inputs(x))
-        if isinstance(out, (list, tuple)):
-            return [backend.to_numpy(o.data) for o in out]
-        return backend.to_numpy(out.data)
+        """Model outputs for exactly this batch, structured as ``predict``'s."""
+        return _to_numpy(_output_data(self._unwrap_one(self.predict_step(self._prepare_inputs(x)))))
+
+    def _unwrap_one(self, out):
+        """The output of ``Model(inputs, [one_output])`` as that one tensor, as in Keras."""
+        if isinstance(out, (list, tuple)) and len(out) == 1 and len(_output_keys(self)) == 1:
+            return out[0]
+        return out
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimization step on exactly this batch; returns loss (and metrics)."""
@@ -544,12 +620,23 @@ class Model(Layer):
 
     # ----- inspection -----
     def summary(self, line_length=None, print_fn=None):
-        """Print the layers, their output shapes and parameter counts."""
-        if not self.built:
-            raise ValueError(
-                f"{self.name} has not been built yet, so its summary is unknown: give the first "
-                "layer an input_shape (or start with Input(shape)), or call the model on data"
-            )
+        """Print the layers, their output shapes and parameter counts; as in Keras, a layer
+        not built yet shows shape ``?`` and ``0 (unbuilt)`` parameters.
+
+        >>> from lamina import layers, models
+        >>> model = models.Sequential([layers.Dense(2, name="dense")], name="tiny")
+        >>> model.summary(line_length=60)
+        Model: "tiny"
+        ____________________________________________________________
+        Layer (type)               Output Shape              Param #
+        ============================================================
+        dense (Dense)              ?                     0 (unbuilt)
+        ============================================================
+        Total params: 0
+        Trainable params: 0
+        Non-trainable params: 0
+        ____________________________________________________________
+        """
         for line in summary_lines(self, line_length):
             (print_fn or print)(line)
 
@@ -561,6 +648,16 @@ class Model(Layer):
             if layer.name == name:
                 return layer
         raise ValueError(f"no layer named {name!r}; layers are {[l.name for l in self.layers]}")
+
+    @classmethod
+    def from_config(cls, config):
+        """A model from ``get_config()``; the config of a functional model rebuilds a
+        ``Model`` subclass called as ``CustomModel(inputs, outputs)`` (a saved one) as such."""
+        from lamina.models.functional import Functional
+
+        if not issubclass(cls, Functional) and _FUNCTIONAL_KEYS <= set(config):
+            return (Functional if cls is Model else functional_subclass(cls)).from_config(config)
+        return super().from_config(config)
 
     # ----- saving: the .lamina format lives in lamina/saving/ -----
     def save(self, filepath, include_optimizer: bool = True, weights_dtype=None) -> None:
@@ -584,6 +681,13 @@ class Model(Layer):
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch, mapping=mapping)
 
+    def to_json(self, **kwargs) -> str:
+        """The architecture as JSON, without weights (``lamina.models.model_from_json`` reads
+        it); ``kwargs`` go to ``json.dumps``."""
+        from lamina.models.model_json import to_json
+
+        return to_json(self, **kwargs)
+
 
 def unpack(data):
     """``(x, y, sample_weight)`` from a tuple of one, two or three items."""
@@ -596,6 +700,66 @@ def unpack(data):
     if len(data) == 3:
         return data
     raise ValueError(f"data must be (x,), (x, y) or (x, y, sample_weight), got {len(data)} items")
+
+
+def is_serialized(spec) -> bool:
+    """Whether ``spec`` is one object as a config stores it (``{"class_name", "config"}``,
+    perhaps with Keras's ``module``/``registered_name``), not a dict by output name."""
+    return (
+        isinstance(spec, dict)
+        and {"class_name", "config"} <= set(spec) <= _SERIALIZED_KEYS
+        and isinstance(spec["class_name"], str)
+        and isinstance(spec["config"], dict)
+    )
+
+
+_SERIALIZED_KEYS = {"module", "class_name", "config", "registered_name"}
+_FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
+_FUNCTIONAL_KEYS = {"layers", "input_layers", "output_layers"}  # a functional model's config
+
+
+def _functional_arguments(cls, args, kwargs) -> bool:
+    """Whether a ``Model`` subclass is called as ``CustomModel(inputs, outputs)``: both given
+    (by position or name) as symbolic tensors, or lists or dicts of them."""
+    from lamina.layers.symbolic import SymbolicTensor
+    from lamina.models.functional import Functional
+    from lamina.models.sequential import Sequential
+
+    def symbolic(obj):
+        if isinstance(obj, dict):
+            obj = list(obj.values())
+        if isinstance(obj, (list, tuple)):
+            return bool(obj) and all(symbolic(o) for o in obj)
+        return isinstance(obj, SymbolicTensor)
+
+    if cls is Model or issubclass(cls, (Functional, Sequential)):
+        return False
+    inputs = args[0] if args else kwargs.get("inputs")
+    outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+    return symbolic(inputs) and symbolic(outputs)
+
+
+def functional_subclass(cls: type) -> type:
+    """``cls`` with ``Functional`` behind it (made once per class): what
+    ``CustomModel(inputs, outputs)`` builds, so that the subclass's ``train_step`` (or
+    ``test_step``...) drives a graph of layers. It keeps ``cls``'s name and module, so a file
+    saves it under ``cls``'s name, and ``isinstance(model, cls)`` holds."""
+    from lamina.layers.layer import _LAYER_CLASSES
+    from lamina.models.functional import Functional
+
+    sub = _FUNCTIONAL_SUBCLASSES.get(cls)
+    if sub is None:
+        registered = _LAYER_CLASSES.get(cls.__name__)
+        namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                     "__doc__": cls.__doc__}  # fmt: skip
+        sub = type(cls.__name__, (cls, Functional), namespace)
+        # Layer.__init_subclass__ registers classes of lamina's modules: the name stays cls's
+        if registered is not None:
+            _LAYER_CLASSES[cls.__name__] = registered
+        elif _LAYER_CLASSES.get(cls.__name__) is sub:
+            del _LAYER_CLASSES[cls.__name__]
+        _FUNCTIONAL_SUBCLASSES[cls] = sub
+    return sub
 
 
 def _per_output(spec, names, what):
@@ -623,6 +787,73 @@ def _per_output_metrics(spec, names):
     if len(spec) == len(names) and all(isinstance(m, (list, tuple)) or m is None for m in spec):
         return [list(m or []) for m in spec]
     return [list(spec) for _ in names]
+
+
+def _output_keys(model) -> list:
+    """What a model's outputs are called in losses, metrics, targets and logs: a dict model's
+    keys, else the output layers' names."""
+    return getattr(model, "_output_keys", None) or getattr(model, "output_names", None) or []
+
+
+def _position(spec, key) -> int:
+    """Where ``key`` comes in a dict ``spec`` (0 for anything else, keeping output order)."""
+    return list(spec).index(key) if isinstance(spec, dict) and key in spec else 0
+
+
+def _by_key(data: dict, keys) -> list:
+    """A dict's values in the order of ``keys`` (in its own order if those do not name them)."""
+    if keys and all(k in data for k in keys):
+        return [data[k] for k in keys]
+    return list(data.values())
+
+
+def _check_labels(loss_fn, out_shape, y, prefix=""):
+    """Class labels (or one-hot rows) that the loss cannot match to ``out_shape``."""
+    name = str(getattr(loss_fn, "name", "") or getattr(loss_fn, "__name__", "")).lower()
+    classes = out_shape[-1]
+    if "sparse_categorical" in name:
+        flat = backend.to_numpy(y).reshape(-1)
+        if flat.dtype.kind == "f" and not np.all(flat == np.rint(flat)):
+            raise ValueError(f"{prefix}sparse_categorical_crossentropy needs integer class labels")
+        lo, hi = flat.min(), flat.max()
+        if lo < 0 or hi >= classes:
+            raise ValueError(
+                f"{prefix}labels must be in [0, {classes - 1}] for a model with {classes} "
+                f"outputs, got labels from {lo:g} to {hi:g}"
+            )
+    elif "categorical" in name and (y.ndim < 2 or y.shape[-1] != classes):
+        raise ValueError(
+            f"{prefix}categorical_crossentropy expects one-hot targets of shape (n, {classes}), "
+            f"got {tuple(y.shape)}; use sparse_categorical_crossentropy for integer labels"
+        )
+
+
+def _output_data(out):
+    """The arrays of a model's outputs: a tensor, a list (or tuple) or a dict of them."""
+    if isinstance(out, dict):
+        return {k: o.data for k, o in out.items()}
+    if isinstance(out, (list, tuple)):
+        return [o.data for o in out]
+    return out.data
+
+
+def _to_numpy(data):
+    if isinstance(data, dict):
+        return {k: backend.to_numpy(a) for k, a in data.items()}
+    if isinstance(data, list):
+        return [backend.to_numpy(a) for a in data]
+    return backend.to_numpy(data)
+
+
+def _predict_logs(out) -> dict:
+    """``on_predict_batch_end``'s logs as Keras builds them: ``{"outputs": arrays}``, which its
+    log flattening turns into the outputs dict itself for a dict model."""
+    out = _to_numpy(out)
+    return dict(out) if isinstance(out, dict) else {"outputs": out}
+
+
+def _verbosity(verbose) -> int:
+    return 1 if verbose == "auto" else int(verbose)
 
 
 def _named(prefix, data):

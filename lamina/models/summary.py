@@ -37,13 +37,13 @@ def summary_lines(model, line_length=None):
     total = sum(widths)
     rows = []
     for layer in model.layers:
-        params = _count(layer._all_variables()) if layer.built else 0
+        params = f"{_count(layer._all_variables()):,}" if layer.built else "0 (unbuilt)"
         shape = getattr(layer, "_summary_shape", None)
         if isinstance(shape, list):
             shape_text = ", ".join(_fmt_shape(s) for s in shape)
         else:
             shape_text = _fmt_shape(shape)
-        row = [f"{layer.name} ({type(layer).__name__})", shape_text, f"{params:,}"]
+        row = [f"{layer.name} ({type(layer).__name__})", shape_text, params]
         if functional:
             row.append(_connections(model, layer))
         rows.append(row)

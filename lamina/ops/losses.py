@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from lamina.autograd.function import Function
 from lamina.autograd.tensor import Tensor
-from lamina.backend import xp
+from lamina.backend import epsilon, xp
 from lamina.ops.activations import Sigmoid, Softmax
 
 EPSILON = 1e-7  # Keras's backend.epsilon(): the clipping margin for probabilities
@@ -56,8 +56,9 @@ def _needs_grad(node, i):
 def _clip_probs(p):
     """Keras's clip to ``[EPSILON, 1 - EPSILON]``, and where it passes gradients (bounds included,
     as in TensorFlow and PyTorch)."""
-    clipped = xp.clip(p, EPSILON, 1 - EPSILON)
-    inside = (p >= EPSILON) & (p <= 1 - EPSILON)  # the bounds as rounded to p's dtype
+    eps = epsilon()  # EPSILON unless changed by lamina.config.set_epsilon
+    clipped = xp.clip(p, eps, 1 - eps)
+    inside = (p >= eps) & (p <= 1 - eps)  # the bounds as rounded to p's dtype
     return clipped, inside
 
 
@@ -136,9 +137,10 @@ class KLDiv(Function):
     p < EPSILON or p > 1)."""
 
     def forward(self, y_true, y_pred, axis=-1):
-        t = xp.clip(y_true, EPSILON, 1)
-        p = xp.clip(y_pred, EPSILON, 1)
-        self.slope = -(t / p) * ((y_pred >= EPSILON) & (y_pred <= 1))
+        eps = epsilon()
+        t = xp.clip(y_true, eps, 1)
+        p = xp.clip(y_pred, eps, 1)
+        self.slope = -(t / p) * ((y_pred >= eps) & (y_pred <= 1))
         self.axis = axis
         return _reduce(t * (xp.log(t) - xp.log(p)), axis, mean=False)
 

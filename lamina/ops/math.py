@@ -300,3 +300,12 @@ def cast(a, dtype):
 def matmul(a, b):
     """Matrix product; 1-D operands and broadcast batch dimensions follow NumPy's ``@``."""
     return MatMul.apply(a, b)
+
+
+# Keras's (NumPy's) names for the arithmetic ops
+multiply = mul
+subtract = sub
+divide = div
+negative = neg
+power = pow
+true_divide = div

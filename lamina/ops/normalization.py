@@ -1,5 +1,6 @@
 """``batch_norm``, ``layer_norm``, ``group_norm`` and ``l2_normalize``: normalization as single
-fused nodes with hand-written backward passes.
+fused nodes with hand-written backward passes; ``normalize`` is Keras's name for the L2 (or
+any Lp) case.
 
 >>> import lamina
 >>> x = lamina.tensor([[1.0, 10.0], [3.0, 30.0]])
@@ -14,9 +15,12 @@ fused nodes with hand-written backward passes.
 
 from __future__ import annotations
 
+from lamina import backend
 from lamina.autograd.function import Function
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
+from lamina.ops import math as _math
+from lamina.ops import reduce as _reduce
 
 
 def _normalize_axes(axis, ndim, who):
@@ -347,3 +351,28 @@ def l2_normalize(x, axis=-1, epsilon: float = 1e-12):
     if not float(epsilon) > 0:
         raise ValueError(f"l2_normalize: epsilon must be positive, got {epsilon}")
     return L2Normalize.apply(x, axes=axes, epsilon=float(epsilon))
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """Keras's ``ops.normalize``: ``x / max(||x||_order, epsilon)`` over ``axis``, ``epsilon``
+    defaulting to ``lamina.backend.epsilon()`` (1e-7). ``order=2`` is ``l2_normalize``; other
+    integer orders are composed from ops.
+
+    >>> import lamina
+    >>> normalize(lamina.tensor([[1.0, -3.0]]), order=1).tolist()
+    [[0.25, -0.75]]
+    """
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise ValueError(f"normalize: order must be an integer >= 1, got {order!r}")
+    epsilon = backend.epsilon() if epsilon is None else epsilon
+    x = _as_tensor(x)
+    if x.ndim == 0:
+        x = x.reshape((1,))
+    if order == 2:
+        return l2_normalize(x, axis=axis, epsilon=epsilon)
+    axes = _normalize_axes(axis, x.ndim, "normalize")
+    magnitude = _math.abs(x) if order == 1 else _math.pow(_math.abs(x), order)
+    norm = _reduce.sum(magnitude, axis=axes, keepdims=True)
+    if order != 1:
+        norm = _math.pow(norm, 1.0 / order)
+    return _math.div(x, _math.maximum(norm, xp.asarray(epsilon, dtype=x.dtype)))

@@ -1,4 +1,5 @@
-"""Reductions over axes: sum, mean, var, max, min, and argmax/argmin (no gradient).
+"""Reductions over axes: sum, mean, var, std, prod, max, min, logsumexp, and argmax/argmin (no
+gradient); and the running sum ``cumsum``.
 
 >>> import lamina
 >>> lamina.ops.mean(lamina.tensor([[1.0, 3.0], [5.0, 7.0]]), axis=0).tolist()
@@ -10,6 +11,7 @@ from __future__ import annotations
 from lamina.autograd.function import Function
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
+from lamina.ops.math import sqrt as _sqrt
 
 
 def _axes(axis, ndim):
@@ -66,6 +68,59 @@ class Var(Function):
         return (g * self.centered * (2 / self.denom),)
 
 
+class Prod(Function):
+    """d prod / dx_i = product of the other x_j: computed from exclusive running products from
+    both sides, so zeros in the input need no special case."""
+
+    def forward(self, a, axis=None, keepdims=False):
+        self.shape, self.axes, self.keepdims = a.shape, _axes(axis, a.ndim), keepdims
+        self.a = a
+        return xp.prod(a, axis=axis, keepdims=keepdims)
+
+    def backward(self, grad):
+        g = _expand_to(grad, self.shape, self.axes, self.keepdims)
+        kept = [i for i in range(len(self.shape)) if i not in self.axes]
+        order = kept + list(self.axes)
+        moved = xp.transpose(self.a, order)
+        flat = moved.reshape(*moved.shape[: len(kept)], -1)
+        ones = xp.ones((*flat.shape[:-1], 1), dtype=flat.dtype)
+        left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        right = xp.cumprod(xp.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = (left * right).reshape(moved.shape)
+        return (g * xp.transpose(others, xp.argsort(xp.asarray(order)).tolist()),)
+
+
+class LogSumExp(Function):
+    """y = m + log(sum(exp(x - m))), m = max(x) for stability;  dy/dx = exp(x - y)."""
+
+    def forward(self, a, axis=None, keepdims=False):
+        self.shape, self.axes, self.keepdims = a.shape, _axes(axis, a.ndim), keepdims
+        m = xp.max(a, axis=self.axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, xp.zeros((), dtype=m.dtype))  # all -inf: no NaN
+        self.a = a
+        total = xp.sum(xp.exp(a - m), axis=self.axes, keepdims=True)
+        logs = xp.log(xp.where(total > 0, total, xp.ones((), dtype=total.dtype)))
+        self.out = xp.where(total > 0, m + logs, xp.asarray(-xp.inf, dtype=total.dtype))
+        return self.out if keepdims else xp.reshape(self.out, _reduced(a.shape, self.axes))
+
+    def backward(self, grad):
+        g = _expand_to(grad, self.shape, self.axes, self.keepdims)
+        return (g * xp.exp(self.a - self.out),)
+
+
+class CumSum(Function):
+    """Running sum along ``axis``; its gradient is the running sum of the gradient from the
+    other end."""
+
+    def forward(self, a, axis=0):
+        self.axis = axis
+        return xp.cumsum(a, axis=axis)
+
+    def backward(self, grad):
+        flipped = xp.flip(grad, axis=self.axis)
+        return (xp.flip(xp.cumsum(flipped, axis=self.axis), axis=self.axis),)
+
+
 class _Extreme(Function):
     """max/min over axes; ties share the gradient evenly (like ``torch.amax``)."""
 
@@ -111,6 +166,45 @@ def var(a, axis=None, keepdims=False, ddof=0):
     return Var.apply(a, axis=axis, keepdims=keepdims, ddof=ddof)
 
 
+def std(a, axis=None, keepdims=False):
+    """Standard deviation over ``axis`` (population, as NumPy and Keras): ``sqrt(var)``."""
+    return _sqrt(var(a, axis=axis, keepdims=keepdims))
+
+
+def prod(a, axis=None, keepdims=False, dtype=None):
+    """Product over ``axis``.
+
+    >>> import lamina
+    >>> prod(lamina.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1).tolist()
+    [2.0, 12.0]
+    """
+    a = _as_tensor(a) if dtype is None else _as_tensor(a).astype(dtype)
+    return Prod.apply(a, axis=axis, keepdims=keepdims)
+
+
+def logsumexp(a, axis=None, keepdims=False):
+    """``log(sum(exp(a)))`` over ``axis``, computed without overflow.
+
+    >>> import lamina
+    >>> round(logsumexp(lamina.tensor([1000.0, 1000.0], dtype="float64")).item(), 4)
+    1000.6931
+    """
+    return LogSumExp.apply(_as_tensor(a), axis=axis, keepdims=keepdims)
+
+
+def cumsum(a, axis=None, dtype=None):
+    """Running sum along ``axis`` (None: over the flattened tensor).
+
+    >>> import lamina
+    >>> cumsum(lamina.tensor([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [1.0, 3.0, 6.0, 10.0]
+    """
+    a = _as_tensor(a) if dtype is None else _as_tensor(a).astype(dtype)
+    if axis is None:
+        a, axis = a.reshape(-1), 0
+    return CumSum.apply(a, axis=axis % a.ndim if a.ndim else 0)
+
+
 def max(a, axis=None, keepdims=False):  # noqa: A001
     """Largest value over ``axis``."""
     return Max.apply(a, axis=axis, keepdims=keepdims)
@@ -121,13 +215,17 @@ def min(a, axis=None, keepdims=False):  # noqa: A001
     return Min.apply(a, axis=axis, keepdims=keepdims)
 
 
-def argmax(a, axis=None):
+def argmax(a, axis=None, keepdims=False):
     """Index of the largest value (an integer tensor, outside the graph)."""
     data = a.data if isinstance(a, Tensor) else xp.asarray(a)
-    return Tensor(xp.argmax(data, axis=axis))
+    return Tensor(xp.argmax(data, axis=axis, keepdims=keepdims))
 
 
-def argmin(a, axis=None):
+def argmin(a, axis=None, keepdims=False):
     """Index of the smallest value (an integer tensor, outside the graph)."""
     data = a.data if isinstance(a, Tensor) else xp.asarray(a)
-    return Tensor(xp.argmin(data, axis=axis))
+    return Tensor(xp.argmin(data, axis=axis, keepdims=keepdims))
+
+
+def _as_tensor(a):
+    return a if isinstance(a, Tensor) else Tensor(a)

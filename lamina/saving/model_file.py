@@ -255,8 +255,10 @@ def load_model(filepath, custom_objects=None, compile: bool = True):  # noqa: A0
     its compile settings and optimizer state (training resumes where it stopped).
 
     ``custom_objects`` maps class names to custom layer classes not registered with
-    ``@register_layer``, and names to the functions of ``Lambda`` layers. Loading draws no
-    random numbers from lamina's generator.
+    ``@register_layer``, and names to functions (of ``Lambda`` layers, custom activations).
+    Weights load by name; when the names differ (a subclassed model rebuilt in the same process
+    gets new automatic layer names) but the tensors match the model's one to one in order and
+    shape, by position. Loading draws no random numbers from lamina's generator.
     """
     from lamina.layers.lambda_layer import custom_functions
     from lamina.layers.layer import deserialize_layer, register_layer
@@ -274,7 +276,13 @@ def load_model(filepath, custom_objects=None, compile: bool = True):  # noqa: A0
         try:
             model = deserialize_layer(spec)
         except (ValueError, TypeError, KeyError) as exc:
-            raise ValueError(f"{what}: cannot rebuild the architecture: {exc}") from exc
+            hint = (
+                "; pass the class to load_model in custom_objects, or decorate it with "
+                "@lamina.saving.register_keras_serializable()"
+                if "unknown layer class" in str(exc)
+                else ""
+            )
+            raise ValueError(f"{what}: cannot rebuild the architecture: {exc}{hint}") from exc
         _build(model, _json(metadata, "build_input_shape", what), bool(weights))
     _assign(model, weights, what)
     compile_config = _json(metadata, "compile_config", what)
@@ -296,11 +304,20 @@ def _build(model, shape, has_weights):
         return backend.xp.zeros(tuple(1 if d is None else d for d in s), dtype=backend.floatx())
 
     with no_grad():  # one call on zeros builds any model (Sequential's build runs inside it)
-        model([zeros(s) for s in shape] if shape and isinstance(shape[0], list) else zeros(shape))
+        model(
+            [zeros(s) for s in shape] if shape and isinstance(shape[0], list) else zeros(shape),
+            training=False,  # augmentation layers default to training=True: no draw here
+        )
 
 
 def _assign(model, weights, what):
+    from lamina.saving.weights import _same_layout
+
     own = model.state_dict()
+    if set(own) != set(weights) and _same_layout(own, weights):
+        # the same architecture whose automatic layer names differ (a subclassed model built
+        # again in the same process: dense_4 instead of dense_1): match by position
+        weights = dict(zip(own, weights.values()))
     missing = [k for k in own if k not in weights]
     unexpected = [k for k in weights if k not in own]
     if missing or unexpected:
@@ -322,9 +339,11 @@ def _compile(model, config, tensors, optimizer_state, what):
     from lamina import optimizers
 
     try:
+        for spec in (config.get("metrics"), config.get("weighted_metrics")):
+            _check_metrics(spec)
         model.compile(
             optimizer=optimizers.deserialize(config["optimizer"]),
-            loss=config.get("loss"),
+            loss=_loss_objects(config.get("loss")),
             metrics=config.get("metrics"),
             loss_weights=config.get("loss_weights"),
             weighted_metrics=config.get("weighted_metrics"),
@@ -342,3 +361,34 @@ def _compile(model, config, tensors, optimizer_state, what):
         model.optimizer.set_state(state)
     except (ValueError, KeyError) as exc:
         raise FormatError(f"{what}: the optimizer state does not fit the model: {exc}") from exc
+
+
+def _loss_objects(spec):
+    """The saved ``loss`` with every ``{"class_name", "config"}`` entry turned back into its
+    ``Loss`` (settings included), whether it is one loss, a list, or a dict by output name."""
+    from lamina import losses
+    from lamina.models.model import is_serialized
+
+    if is_serialized(spec):
+        return losses.get(spec)
+    if isinstance(spec, dict):
+        return {k: _loss_objects(v) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_loss_objects(v) for v in spec]
+    return spec
+
+
+def _check_metrics(spec):
+    """Raise now, naming it, if a saved metric is unknown. The specs themselves go to compile,
+    which makes each output its own metric objects from them."""
+    from lamina import metrics
+    from lamina.models.model import is_serialized
+
+    if is_serialized(spec):
+        metrics.get(spec)
+    elif isinstance(spec, dict):
+        for value in spec.values():
+            _check_metrics(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            _check_metrics(value)

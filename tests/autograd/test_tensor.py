@@ -193,3 +193,46 @@ def test_grad_is_a_fresh_writable_array():
     (d + (e + 0.0).reshape(1)).backward(np.ones(1, np.float32))
     d.grad += 1
     assert e.grad.tolist() == [1.0]
+
+
+@pytest.mark.parametrize("name", ["max", "min", "sum", "mean", "argmax", "argmin", "std", "prod"])
+def test_numpy_functions_on_tensors_return_numpy_results(name, rng):
+    data = rng.normal(size=(3, 4)).astype(np.float32)
+    t = lamina.tensor(data, requires_grad=True)
+    fn = getattr(np, name)
+    whole, per_row = fn(t), fn(t, axis=1)
+    assert not isinstance(whole, lamina.Tensor) and not isinstance(per_row, lamina.Tensor)
+    np.testing.assert_array_equal(whole, fn(data))
+    np.testing.assert_array_equal(per_row, fn(data, axis=1))
+
+
+def test_numpy_functions_take_tensors_inside_lists_and_keywords():
+    score = lamina.ops.softmax(lamina.tensor([[1.0, 3.0]]))
+    assert f"{100 * np.max(score):.2f}" == "88.08"  # the TensorFlow tutorials' idiom
+    a, b = lamina.tensor([1.0, 2.0]), lamina.tensor([3.0])
+    joined = np.concatenate([a, b])
+    assert isinstance(joined, np.ndarray) and joined.tolist() == [1.0, 2.0, 3.0]
+    assert np.reshape(a, (2, 1)).shape == (2, 1) and isinstance(np.transpose(a), np.ndarray)
+    assert np.where(a > 1.5, a, b).tolist() == [3.0, 2.0]
+    assert np.allclose(a, [1.0, 2.0])
+    # the tensor methods stay differentiable
+    a.requires_grad = True
+    a.max().backward()
+    assert a.grad.tolist() == [0.0, 1.0]
+
+
+def test_assign_add_and_assign_sub_work_in_place_outside_the_graph():
+    w = lamina.tensor([1.0, 2.0], requires_grad=True)
+    data = w.data
+    assert w.assign_add([0.5, 0.5]) is w
+    w.assign_sub(lamina.tensor([1.0, 1.0]))
+    assert w.tolist() == [0.5, 1.5] and w.data is data and w.is_leaf
+    counts = lamina.tensor(np.zeros((), np.float32))
+    counts.assign_add(np.float64(2.5))
+    assert counts.item() == 2.5 and counts.dtype == np.float32
+    with pytest.raises(ValueError, match=r"assign_add: a value of shape \(3,\) does not fit"):
+        w.assign_add([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"assign_sub: a value of shape \(2, 2\) does not fit"):
+        w.assign_sub(np.ones((2, 2)))
+    w.assign_add(1.0)  # a scalar broadcasts
+    assert w.tolist() == [1.5, 2.5]

@@ -132,3 +132,27 @@ def test_logs_written_by_one_callback_reach_the_next():
 def test_rejects_non_callbacks():
     with pytest.raises(TypeError, match="LambdaCallback"):
         CallbackList([print])
+
+
+@pytest.mark.parametrize(
+    "hook",
+    [
+        "on_train_batch_begin",
+        "on_train_batch_end",
+        "on_test_batch_begin",
+        "on_test_batch_end",
+        "on_predict_batch_begin",
+        "on_predict_batch_end",
+    ],
+)
+def test_batch_hooks_never_pass_none_logs(hook):
+    # As Keras: the guide's callbacks call logs.keys() in every hook
+    seen = []
+    first = LambdaCallback(**{hook: lambda batch, logs: seen.append(logs)})
+    second = LambdaCallback(**{hook: lambda batch, logs: seen.append(logs)})
+    callbacks = CallbackList([first, second])
+    getattr(callbacks, hook)(3)
+    assert seen == [{}, {}] and seen[0] is seen[1]  # one dict, shared as the end hooks' is
+    given = {"loss": 1.0}
+    getattr(callbacks, hook)(4, given)
+    assert seen[2] is given and seen[3] is given

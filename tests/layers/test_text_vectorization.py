@@ -260,3 +260,93 @@ def test_non_string_inputs_name_the_dtype():
         layer(np.array([["a", "b"], ["c", "d"]]))
     with pytest.raises(ValueError, match="adapt\\(\\) received no strings"):
         layer.adapt([])
+
+
+# ----- inside a model: raw strings in, predictions out -----
+REVIEWS = ["a great movie", "great fun, great cast", "an awful film", "awful and dull",
+           "truly great", "dull, dull plot", "fun and great", "awful acting"]  # fmt: skip
+LABELS = np.array([1, 1, 0, 0, 1, 0, 1, 0], "float32")
+
+
+def text_classifier():
+    """TensorFlow's text classification tutorial, small: a model trained on token indices."""
+    from lamina.layers import Dense, Embedding, GlobalAveragePooling1D
+    from lamina.models import Sequential
+
+    vectorize_layer = adapted(REVIEWS, max_tokens=30, output_sequence_length=5)
+    model = Sequential([Embedding(30, 4), GlobalAveragePooling1D(), Dense(1)])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(vectorize_layer(REVIEWS), LABELS, epochs=3, verbose=0)
+    return vectorize_layer, model
+
+
+def test_export_model_takes_raw_strings(tmp_path):
+    from lamina.layers import Activation
+    from lamina.models import Sequential, load_model
+
+    vectorize_layer, model = text_classifier()
+    export_model = Sequential([vectorize_layer, model, Activation("sigmoid")])
+    export_model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    metrics = export_model.evaluate(np.array(REVIEWS), LABELS, return_dict=True, verbose=0)
+    assert set(metrics) == {"loss", "accuracy"}
+    expected = 1 / (1 + np.exp(-model.predict(vectorize_layer(REVIEWS), verbose=0)))
+    np.testing.assert_allclose(export_model.predict(REVIEWS, verbose=0), expected, rtol=1e-5)
+    # batches of 3 strings give the same predictions as one batch of 8
+    batched = export_model.predict(np.array(REVIEWS), batch_size=3, verbose=0)
+    np.testing.assert_allclose(batched, expected, rtol=1e-5)
+    assert export_model.input.dtype.kind == "U" and export_model.output.shape == (None, 1)
+    export_model.save(tmp_path / "export.lamina")
+    loaded = load_model(tmp_path / "export.lamina")
+    assert loaded.layers[0].get_vocabulary() == vectorize_layer.get_vocabulary()
+    examples = ["The movie was great!", "The movie was awful..."]
+    np.testing.assert_array_equal(
+        loaded.predict(examples, verbose=0), export_model.predict(examples, verbose=0)
+    )
+
+
+def test_functional_model_with_a_string_input_trains_and_round_trips(tmp_path):
+    # keras.io "text classification from scratch": Input(shape=(1,), dtype="string")
+    from lamina.layers import Dense, Embedding, GlobalAveragePooling1D, Input
+    from lamina.models import Model, load_model
+
+    vectorize_layer = adapted(REVIEWS, max_tokens=30, output_sequence_length=5)
+    inputs = Input(shape=(1,), dtype="string")
+    indices = vectorize_layer(inputs)
+    assert indices.shape == (None, 5) and indices.dtype == np.int64
+    x = Embedding(30, 4)(indices)
+    outputs = Dense(1, activation="sigmoid")(GlobalAveragePooling1D()(x))
+    end_to_end = Model(inputs, outputs)
+    end_to_end.compile(loss="binary_crossentropy", optimizer="adam")
+    text = np.array(REVIEWS)[:, None]
+    history = end_to_end.fit(text, LABELS, epochs=3, batch_size=4, verbose=0)
+    assert len(history.history["loss"]) == 3
+    end_to_end.save(tmp_path / "e2e.lamina")
+    loaded = load_model(tmp_path / "e2e.lamina")
+    np.testing.assert_array_equal(
+        loaded.predict(text, verbose=0), end_to_end.predict(text, verbose=0)
+    )
+
+
+def test_symbolic_calls_check_the_input_and_follow_compute_output_shape():
+    from lamina.layers import Input
+
+    layer = adapted()
+    assert layer(Input(shape=(1,), dtype="string")).shape == (None, None)  # padded per batch
+    vectors = adapted(output_mode="multi_hot")(Input(shape=(), dtype="string"))
+    assert vectors.shape == (None, 7) and vectors.dtype == np.float32
+    with pytest.raises(TypeError, match='declare it as Input\\(shape=\\(1,\\), dtype="string"\\)'):
+        layer(Input(shape=(1,)))
+    with pytest.raises(ValueError, match=r"\(batch,\) or \(batch, 1\), got an input of shape"):
+        layer(Input(shape=(2, 3), dtype="string"))
+
+
+def test_numeric_models_still_refuse_strings():
+    from lamina.layers import Dense, Input
+    from lamina.models import Sequential
+
+    model = Sequential([Input(shape=(1,)), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(TypeError, match="x must be numeric.*TextVectorization"):
+        model.fit(np.array([["a"], ["b"]]), np.zeros(2), verbose=0)
+    with pytest.raises(TypeError, match="x must be numeric"):
+        model.predict(["a", "b"], verbose=0)

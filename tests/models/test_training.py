@@ -64,9 +64,31 @@ def test_summary_counts_frozen_as_non_trainable(capsys):
     assert "Trainable params: 2,113" in out and "Non-trainable params: 704" in out
 
 
-def test_summary_before_build_is_a_clear_error():
-    with pytest.raises(ValueError, match="not been built"):
-        Sequential([Dense(2)]).summary()
+def test_summary_before_build_shows_unbuilt_layers(capsys):
+    # Keras 3 prints an unbuilt model too: shape "?" and "0 (unbuilt)" parameters per layer
+    Sequential([Dense(4), Dense(2)]).summary()
+    rows = [line for line in capsys.readouterr().out.splitlines() if "(Dense)" in line]
+    assert len(rows) == 2
+    assert all(row.split()[2] == "?" and row.endswith("0 (unbuilt)") for row in rows)
+
+
+def test_summary_of_unbuilt_subclassed_model_lists_its_layers(capsys):
+    class TwoDense(lamina.Model):
+        def __init__(self):
+            super().__init__()
+            self.first, self.second = Dense(3), Dense(1)
+
+        def call(self, x):
+            return self.second(self.first(x))
+
+    model = TwoDense()
+    model.summary()
+    out = capsys.readouterr().out
+    assert out.count("0 (unbuilt)") == 2 and "Total params: 0" in out
+    model(np.zeros((1, 5)))
+    model.summary()
+    out = capsys.readouterr().out
+    assert "unbuilt" not in out and "Total params: 22" in out
 
 
 def test_lazy_build_on_fit():

@@ -231,3 +231,22 @@ def test_new_norm_errors_name_the_problem():
         l2_normalize(x, axis=3)
     with pytest.raises(ValueError, match="epsilon must be positive"):
         l2_normalize(x, epsilon=0)
+
+
+def test_normalize_is_keras_ops_normalize(rng):
+    from lamina import ops
+
+    x = lamina.tensor([[3.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_allclose(ops.normalize(x).numpy(), [[0.6, 0.8], [0.0, 0.0]], rtol=1e-6)
+    np.testing.assert_allclose(ops.normalize(lamina.tensor([[3.0, 4.0]]), order=1).numpy(),
+                               [[3 / 7, 4 / 7]], rtol=1e-6)  # fmt: skip
+    cubed = rng.normal(size=(2, 5))
+    norm = np.sum(np.abs(cubed) ** 3, axis=0, keepdims=True) ** (1 / 3)
+    np.testing.assert_allclose(ops.normalize(cubed, axis=0, order=3).numpy(), cubed / norm)
+    # the epsilon floor is Keras's 1e-7 by default
+    tiny = ops.normalize(lamina.tensor([[1e-9, 0.0]], dtype="float64"))
+    np.testing.assert_allclose(tiny.numpy(), [[1e-2, 0.0]])
+    assert check_gradients(lambda t: ops.normalize(t, axis=0, order=1), rng.normal(size=(3, 2)))
+    assert check_gradients(lambda t: ops.normalize(t, order=2), rng.normal(size=(3, 2)))
+    with pytest.raises(ValueError, match="order must be an integer >= 1"):
+        ops.normalize(x, order=0)

@@ -81,3 +81,60 @@ def test_argmax_and_argmin_give_integer_tensors_outside_the_graph(axis, rng):
         assert not out.requires_grad
     np.testing.assert_array_equal(x.argmax(axis).numpy(), np.argmax(data, axis))
     np.testing.assert_array_equal(ops.argmax(data, axis).numpy(), np.argmax(data, axis))
+
+
+def test_argmax_keepdims(rng):
+    data = rng.normal(size=(3, 4))
+    out = ops.argmax(data, axis=1, keepdims=True)
+    assert out.shape == (3, 1)
+    np.testing.assert_array_equal(out.numpy(), np.argmax(data, axis=1, keepdims=True))
+    assert ops.argmin(data, axis=0, keepdims=True).shape == (1, 4)
+
+
+NEW_REDUCTIONS = {
+    "prod": (ops.prod, np.prod),
+    "std": (ops.std, np.std),
+    "logsumexp": (ops.logsumexp, lambda a, axis, keepdims: np.log(
+        np.sum(np.exp(a), axis=axis, keepdims=keepdims))),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("axis", AXES, ids=str)
+@pytest.mark.parametrize("name", NEW_REDUCTIONS)
+def test_prod_std_logsumexp_forward_and_gradient(name, axis, keepdims, rng):
+    op, ref = NEW_REDUCTIONS[name]
+    x = rng.normal(size=(2, 3, 4))
+    out = op(lamina.tensor(x), axis=axis, keepdims=keepdims)
+    expected = ref(x, axis=axis, keepdims=keepdims)
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
+    assert check_gradients(lambda t: op(t, axis=axis, keepdims=keepdims), x)
+
+
+def test_prod_gradient_with_zeros():
+    x = np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 5.0], [1.0, 2.0, 4.0]])
+    t = lamina.tensor(x, requires_grad=True)
+    ops.prod(t, axis=1).sum().backward()
+    # d/dx_i = product of the others: exact even where x_i (or another entry) is 0
+    assert t.grad.tolist() == [[6.0, 0.0, 0.0], [0.0, 0.0, 0.0], [8.0, 4.0, 2.0]]
+    assert check_gradients(lambda a: ops.prod(a, axis=0), x)
+    assert ops.prod(np.array([1, 2, 3])).item() == 6
+
+
+def test_logsumexp_is_stable():
+    big = lamina.tensor([1000.0, 1000.0], dtype="float64", requires_grad=True)
+    out = ops.logsumexp(big)
+    np.testing.assert_allclose(out.item(), 1000 + np.log(2), rtol=1e-15)
+    out.backward()
+    np.testing.assert_allclose(big.grad, [0.5, 0.5], rtol=1e-12)
+    assert ops.logsumexp(lamina.tensor([-np.inf, -np.inf])).item() == -np.inf
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+def test_cumsum(axis, rng):
+    x = rng.normal(size=(3, 4))
+    out = ops.cumsum(lamina.tensor(x), axis=axis)
+    np.testing.assert_allclose(out.numpy(), np.cumsum(x, axis=axis), rtol=1e-12)
+    assert check_gradients(lambda t: ops.cumsum(t, axis=axis), x)
+    assert ops.cumsum(np.array([1, 2, 3]), dtype="float32").tolist() == [1.0, 3.0, 6.0]

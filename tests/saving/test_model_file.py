@@ -315,3 +315,76 @@ def test_load_weights_reads_a_model_file_and_checks_it(tmp_path):
     (tmp_path / "bad.lamina").write_bytes(bytes(blob))
     with pytest.raises(FormatError, match="checksum mismatch"):
         other.load_weights(tmp_path / "bad.lamina")
+
+
+@lamina.saving.register_keras_serializable()
+class HiddenUnits(Model):
+    """The keras.io serialization guide's subclassed model: layers made in __init__."""
+
+    def __init__(self, hidden_units, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_units = hidden_units
+        self.dense_layers = [L.Dense(u) for u in hidden_units]
+
+    def call(self, inputs):
+        for layer in self.dense_layers:
+            inputs = layer(inputs)
+        return inputs
+
+    def get_config(self):
+        return {"hidden_units": self.hidden_units}
+
+
+def test_subclassed_model_reloads_in_the_same_process(tmp_path):
+    # the reloaded model's layers get new automatic names (dense_7 for dense_4): the tensors
+    # line up one to one by position and shape, so they load by position
+    model = HiddenUnits([16, 16, 10])
+    x = np.random.default_rng(0).random((3, 8)).astype("float32")
+    model(x)
+    model.compile("adam", "mse")
+    model.fit(x, np.zeros((3, 10), "float32"), verbose=0)
+    model.save(tmp_path / "s.keras")
+    loaded = load_model(tmp_path / "s.keras")
+    assert list(loaded.state_dict()) != list(model.state_dict())
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert loaded.optimizer.iterations == 1
+
+
+def _rewritten(path, edit):
+    """The model file at ``path`` with its tensor entries edited and its checksum redone."""
+    import hashlib
+    import json
+    import struct
+
+    from lamina.saving.safetensors import encode_header
+
+    blob = path.read_bytes()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header, data = json.loads(blob[8 : 8 + n]), blob[8 + n :]
+    metadata = header.pop("__metadata__")
+    edit(header)
+    metadata["sha256"] = hashlib.sha256(data).hexdigest()
+    out = path.with_name("edited.keras")
+    out.write_bytes(encode_header(header, metadata) + data)
+    return out
+
+
+def test_loading_by_position_stays_strict_about_shapes_and_counts(tmp_path):
+    model = HiddenUnits([4, 3])
+    model(np.zeros((1, 5), "float32"))
+    model.save(tmp_path / "s.keras")
+
+    def extra_tensor(header):  # one more tensor than the model has
+        name = next(k for k in header if k.endswith(".bias"))
+        header["weights/extra.bias"] = dict(header[name])
+
+    def transposed_kernel(header):  # same bytes, another shape
+        name = next(k for k in header if k.endswith(".kernel"))
+        header[name]["shape"] = header[name]["shape"][::-1]
+
+    for edit, message in (
+        (extra_tensor, r"unexpected tensors \[.*'extra.bias'"),
+        (transposed_kernel, r"missing tensors \['dense_\d+.kernel'"),
+    ):
+        with pytest.raises(FormatError, match=message):
+            load_model(_rewritten(tmp_path / "s.keras", edit))

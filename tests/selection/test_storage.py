@@ -40,7 +40,7 @@ def test_the_trial_count_skips_retried_failures_and_surplus_trials():
     assert storage_lib.is_surplus(trials, 6, n_trials=4)
 
 
-def poll(storage, until, timeout=120):
+def poll(storage, until, timeout=300):
     """The study's trials once ``until(trials)`` holds (the search runs in another process)."""
     reader = optuna.storages.RDBStorage(storage)
     deadline = time.monotonic() + timeout
@@ -65,6 +65,8 @@ def states(trials):
 def test_a_killed_search_resumes_without_repeating_finished_trials(tmp_path):
     storage = f"sqlite:///{tmp_path}/study.db"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # the schema first: two processes creating it at once race on optuna's version table
+    optuna.storages.RDBStorage(storage).engine.dispose()
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.selection.task", storage, "8", "0.05"], cwd=ROOT, env=env
     )

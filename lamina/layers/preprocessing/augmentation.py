@@ -1,5 +1,9 @@
 """The base of the image augmentation layers (``RandomFlip``, ``RandomRotation``, ...): random in
-training, the identity otherwise, one random draw per image, never reordering the batch.
+training, the identity at inference, one random draw per image, never reordering the batch.
+
+As in Keras, ``training`` defaults to True for these layers: called by hand (``layer(images)``,
+or a ``Sequential`` of them) they augment; inside a model, ``fit`` augments while ``predict``,
+``evaluate`` and ``fit``'s validation pass ``training=False``, which the layers inherit.
 
 Images are channels-last, batched ``(batch, height, width, channels)`` or one image
 ``(height, width, channels)``. Outputs are floats (``floatx``), as Keras's.
@@ -8,8 +12,8 @@ Images are channels-last, batched ``(batch, height, width, channels)`` or one im
 >>> from lamina.layers import RandomBrightness
 >>> layer = RandomBrightness(0.5, seed=1)
 >>> x = np.full((2, 4, 4, 3), 100.0, "float32")
->>> bool((layer(x).numpy() == x).all()), bool((layer(x, training=True).numpy() == x).all())
-(True, False)
+>>> bool((layer(x).numpy() == x).all()), bool((layer(x, training=False).numpy() == x).all())
+(False, True)
 """
 
 from __future__ import annotations
@@ -81,7 +85,8 @@ def check_image_rank(shape, who: str) -> None:
 
 class _ImageAugmentation(Layer):
     """Shared by the augmentation layers: ``seed``, the rank check, the float cast, the
-    inference identity, and one image treated as a batch of one.
+    inference identity (``training=False``; the default is True, as in Keras), and one image
+    treated as a batch of one.
 
     A subclass implements ``_augment(images, rng)`` on a float batch ``(batch, height, width,
     channels)``, drawing everything random from ``rng`` (a NumPy-style generator), one draw per
@@ -103,7 +108,7 @@ class _ImageAugmentation(Layer):
     def build(self, input_shape):
         check_image_rank(input_shape, self.name)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=True):
         check_image_rank(inputs.shape, self.name)
         x = inputs if inputs.dtype == self.dtype else ops.cast(inputs, self.dtype)
         if not training:

@@ -182,7 +182,7 @@ class Normalization(Layer):
         self._check_shape(inputs.shape, "inputs")
         x = inputs if inputs.dtype == self.dtype else ops.cast(inputs, self.dtype)
         mean = self.mean.data.reshape(self._broadcast)
-        std = xp.maximum(xp.sqrt(self.variance.data), EPSILON).reshape(self._broadcast)
+        std = xp.maximum(xp.sqrt(self.variance.data), backend.epsilon()).reshape(self._broadcast)
         if self.invert:
             return x * std + mean
         return (x - mean) / std

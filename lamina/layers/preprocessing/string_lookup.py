@@ -41,10 +41,13 @@ class StringLookup(_IndexLookup):
         pad_to_max_tokens: vector modes: vectors ``max_tokens`` wide.
         encoding: decodes ``bytes`` inputs.
 
-    Strings are Python ``str`` or ``bytes``, in lists or NumPy arrays of any shape; the layer
-    works outside a compiled model's ``fit``/``predict`` (which take numbers), typically to
-    turn labels or categorical columns into indices before training.
+    Strings are Python ``str`` or ``bytes``, in lists or NumPy arrays of any shape: before
+    training (labels, categorical columns), or inside a model, whose ``fit``/``predict`` then
+    take strings (as the first layer of a ``Sequential``, or after an
+    ``Input(shape=(1,), dtype="string")``).
     """
+
+    input_dtype = "string"
 
     def __init__(
         self,

@@ -181,3 +181,31 @@ def test_errors_name_the_problem():
         IntegerLookup(sparse=True)
     with pytest.raises(ValueError, match="no data"):
         IntegerLookup().adapt(iter([]))
+
+
+def test_string_lookup_in_a_model_with_mixed_inputs_trains_and_round_trips(tmp_path):
+    # keras.io structured data: a string column through StringLookup beside a numeric one
+    from lamina.layers import Concatenate
+    from lamina.models import Model
+
+    rng = np.random.default_rng(0)
+    thal = rng.choice(["normal", "fixed", "reversible"], size=(24, 1))
+    age = rng.normal(size=(24, 1)).astype("float32")
+    y = (thal[:, 0] == "normal").astype("float32")
+    lookup = StringLookup(output_mode="one_hot")
+    lookup.adapt(thal)
+    inputs = {"thal": Input(shape=(1,), dtype="string", name="thal"),
+              "age": Input(shape=(1,), name="age")}  # fmt: skip
+    encoded = lookup(inputs["thal"])
+    assert encoded.shape == (None, 4)
+    outputs = Dense(1, activation="sigmoid")(Concatenate()([encoded, inputs["age"]]))
+    model = Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit({"thal": thal, "age": age}, y, epochs=2, batch_size=8, verbose=0)
+    model.save(tmp_path / "mixed.lamina")
+    loaded = load_model(tmp_path / "mixed.lamina")
+    data = {"thal": thal, "age": age}
+    np.testing.assert_array_equal(loaded.predict(data, verbose=0), model.predict(data, verbose=0))
+    assert loaded.get_layer(lookup.name).get_vocabulary() == lookup.get_vocabulary()
+    with pytest.raises(TypeError, match=r"x\[0\] must be numeric"):  # "age" takes numbers only
+        model.predict({"thal": thal, "age": thal}, verbose=0)

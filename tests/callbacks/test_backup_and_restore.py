@@ -1,0 +1,143 @@
+import os
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina import layers
+from lamina.callbacks import BackupAndRestore, Callback
+from lamina.saving import FormatError
+
+EPOCHS = 6
+
+
+class Interrupt(Callback):
+    """Raises in the middle of epoch ``epoch``, after ``batch`` batches: a crash mid-run."""
+
+    def __init__(self, epoch, batch=1):
+        super().__init__()
+        self.epoch, self.batch, self.current = epoch, batch, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.current == self.epoch and batch == self.batch:
+            raise KeyboardInterrupt("simulated crash")
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 5)).astype(np.float32)
+    return x, (x @ rng.normal(size=(5, 1)) > 0).astype(np.float32)
+
+
+def _model():
+    lamina.seed(7)
+    model = lamina.Sequential(
+        [
+            layers.Input((5,)),
+            layers.Dense(8, activation="relu"),
+            layers.Dropout(0.3),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _fit(model, callbacks, save_freq="epoch"):
+    x, y = _data()
+    return model.fit(x, y, batch_size=8, epochs=EPOCHS, callbacks=callbacks, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted():
+    model = _model()
+    _fit(model, [])
+    return model.get_weights(), model.optimizer.iterations
+
+
+def test_resumed_training_ends_with_the_uninterrupted_weights(tmp_path, uninterrupted):
+    model = _model()
+    backup = BackupAndRestore(tmp_path / "backup")
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, [backup, Interrupt(epoch=3, batch=2)])
+    assert os.path.exists(tmp_path / "backup" / "latest.lamina")
+    history = _fit(model, [backup])  # the same model object, disturbed mid-epoch 3
+    assert history.epoch == [3, 4, 5] and len(history.history["loss"]) == 3
+    weights, iterations = uninterrupted
+    for got, expected in zip(model.get_weights(), weights):
+        np.testing.assert_array_equal(got, expected)
+    assert model.optimizer.iterations == iterations
+    assert not os.path.exists(tmp_path / "backup")  # deleted after a successful end
+
+
+def test_a_new_process_resumes_from_the_file(tmp_path, uninterrupted):
+    crashed = _model()
+    with pytest.raises(KeyboardInterrupt):
+        _fit(crashed, [BackupAndRestore(tmp_path), Interrupt(epoch=2, batch=0)])
+    model = _model()  # built again from scratch (new layer names), as a restarted script does
+    lamina.seed(99)  # a different random state: the backup brings the right one back
+    _fit(model, [BackupAndRestore(tmp_path)])
+    for got, expected in zip(model.get_weights(), uninterrupted[0]):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_without_a_backup_training_starts_at_epoch_zero_and_keeps_it_on_request(tmp_path):
+    model = _model()
+    history = _fit(model, [BackupAndRestore(tmp_path / "b", delete_checkpoint=False)])
+    assert history.epoch == list(range(EPOCHS))
+    assert os.path.exists(tmp_path / "b" / "latest.lamina")
+    again = _fit(model, [BackupAndRestore(tmp_path / "b")])  # the kept backup says: all done
+    assert again.epoch == []
+
+
+def test_batch_backups_resume_at_the_start_of_their_epoch(tmp_path):
+    model = _model()
+    backup = BackupAndRestore(tmp_path, save_freq=3)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, [backup, Interrupt(epoch=2, batch=5)])  # last backup after batch 3 of 2
+    history = _fit(model, [backup])
+    assert history.epoch == [2, 3, 4, 5]
+
+
+def test_double_checkpoint_falls_back_on_the_previous_backup(tmp_path):
+    model = _model()
+    backup = BackupAndRestore(tmp_path, double_checkpoint=True)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, [backup, Interrupt(epoch=3)])
+    assert os.path.exists(tmp_path / "previous.lamina")
+    with open(tmp_path / "latest.lamina", "r+b") as f:  # damage the latest backup
+        f.seek(-4, os.SEEK_END)
+        f.write(b"\0\1\2\3")
+    assert _fit(model, [backup]).epoch == [2, 3, 4, 5]  # from the backup of epoch 1's end
+
+
+def test_a_damaged_backup_without_fallback_is_an_error(tmp_path):
+    model = _model()
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, [BackupAndRestore(tmp_path), Interrupt(epoch=1)])
+    with open(tmp_path / "latest.lamina", "r+b") as f:
+        f.seek(-4, os.SEEK_END)
+        f.write(b"\0\1\2\3")
+    with pytest.raises(FormatError, match="checksum mismatch.*Delete the folder"):
+        _fit(model, [BackupAndRestore(tmp_path)])
+
+
+def test_a_backup_of_another_model_is_refused(tmp_path):
+    model = _model()
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, [BackupAndRestore(tmp_path), Interrupt(epoch=1)])
+    other = lamina.Sequential([layers.Input((5,)), layers.Dense(1)])
+    other.compile(optimizer="adam", loss="mse")
+    with pytest.raises(ValueError, match="does not fit"):
+        _fit(other, [BackupAndRestore(tmp_path)])
+
+
+def test_arguments_are_checked():
+    with pytest.raises(ValueError, match="needs a backup_dir"):
+        BackupAndRestore("")
+    with pytest.raises(ValueError, match="save_freq must be 'epoch' or a number of batches"):
+        BackupAndRestore("b", save_freq=0)
+    assert lamina.callbacks.BackupAndRestore is BackupAndRestore

@@ -1,0 +1,113 @@
+"""Layer's functional-graph properties (input, output, input_dtype) and the rules of __call__
+that tutorials depend on: how ``training`` is resolved, and strings refused by numeric layers."""
+
+import numpy as np
+import pytest
+
+from lamina.layers import Dense, Input, Layer, RandomFlip
+from lamina.models import Model, Sequential
+
+
+def test_input_and_output_come_from_the_first_call():
+    dense = Dense(2)
+    first, second = Input(shape=(3,)), Input(shape=(3,))
+    out = dense(first)
+    dense(second)  # a shared layer: Keras 3 answers with its first call
+    assert dense.input is first and dense.output is out
+    assert first.layer.output is first and first.layer.input is first
+
+
+def test_a_layer_never_called_has_no_output():
+    dense = Dense(2)
+    with pytest.raises(AttributeError, match="dense.* has never been called"):
+        _ = dense.output
+    assert not hasattr(dense, "input")
+    dense(np.zeros((1, 3), "float32"))  # an eager call makes no graph node
+    assert not hasattr(dense, "output")
+
+
+def test_a_functional_model_input_and_output_are_its_own():
+    inputs = {"a": Input(shape=(2,), name="a"), "b": Input(shape=(3,), name="b")}
+    outputs = Dense(1)(inputs["b"])
+    model = Model(inputs, outputs)
+    assert model.input == inputs and model.output is outputs
+
+
+class Recorder(Layer):
+    """Records the ``training`` its call receives; the default is set per subclass."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seen = []
+
+    def call(self, inputs, training=None):
+        self.seen.append(training)
+        return inputs
+
+
+class AugmentLike(Recorder):
+    def call(self, inputs, training=True):  # Keras's augmentation layers default to True
+        self.seen.append(training)
+        return inputs
+
+
+class Wrapper(Layer):
+    def __init__(self, inner, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def call(self, inputs, training=False):
+        return self.inner(inputs)
+
+
+def test_training_is_the_callers_else_the_enclosing_calls_else_the_default():
+    x = np.zeros((2, 3), "float32")
+    layer = AugmentLike()
+    layer(x)
+    layer(x, training=False)
+    assert layer.seen == [True, False]
+    plain = Recorder()
+    plain(x)
+    assert plain.seen == [None]  # no value anywhere: the call's own default
+    inner = AugmentLike()
+    Wrapper(inner)(x)  # the wrapper's default (False) is inherited
+    Wrapper(inner)(x, training=True)
+    assert inner.seen == [False, True]
+    nested = AugmentLike()
+    model = Sequential([Input(shape=(3,)), nested])
+    nested.seen.clear()  # building ran it once, at inference (see the next test)
+    model(x)  # Sequential's default is None: the layer keeps its own (Keras: True)
+    model(x, training=False)
+    model.predict(x, verbose=0)
+    assert nested.seen == [True, False, False]
+
+
+def test_building_a_graph_never_runs_layers_in_training_mode():
+    # the dry run behind a symbolic call must not draw random transforms (or update statistics)
+    built, inputs = RandomFlip(seed=7), Input(shape=(4, 4, 1))
+    Model(inputs, built(inputs))
+    x = np.arange(64, dtype="float32").reshape(4, 4, 4, 1)
+    fresh = RandomFlip(seed=7)
+    np.testing.assert_array_equal(built(x).numpy(), fresh(x).numpy())
+
+
+def test_numeric_layers_refuse_strings_with_a_clear_error():
+    with pytest.raises(TypeError, match=r"dense.*expects numbers, got strings.*TextVectorization"):
+        Dense(2)(np.array([["a", "b"]]))
+    model = Sequential([Input(shape=(2,)), Dense(1, name="scorer")])
+    with pytest.raises(TypeError, match="scorer"):
+        model(np.array([["a", "b"]]))
+    with pytest.raises(TypeError, match="scorer"):
+        model(["a", "b"])
+
+
+def test_a_custom_layer_that_reads_text_says_so():
+    class Lengths(Layer):
+        input_dtype = "string"
+
+        def call(self, inputs, training=False):
+            return np.char.str_len(inputs.numpy()).astype("float32")
+
+    assert Lengths()(["ab", "abc"]).tolist() == [2.0, 3.0]  # a list of texts is one input
+    assert Sequential([Lengths()]).input_dtype == "string"
+    assert Dense(1).input_dtype == "float32"
