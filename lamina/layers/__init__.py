@@ -2,6 +2,7 @@
 
 from lamina.layers.activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 from lamina.layers.activity_regularization import ActivityRegularization
+from lamina.layers.additive_attention import AdditiveAttention
 from lamina.layers.attention import MultiHeadAttention
 from lamina.layers.conv import (
     Conv1D,
@@ -19,6 +20,7 @@ from lamina.layers.conv import (
     SeparableConvolution2D,
 )
 from lamina.layers.dense import Dense
+from lamina.layers.dot_attention import Attention
 from lamina.layers.dropout import Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from lamina.layers.embedding import Embedding
 from lamina.layers.identity import Identity
@@ -85,6 +87,8 @@ from lamina.layers.preprocessing import (
     Resizing,
     StringLookup,
 )
+from lamina.layers.preprocessing.hashing import Hashing
+from lamina.layers.preprocessing.random_crop import RandomCrop
 from lamina.layers.recurrent import GRU, LSTM, BaseRNN, SimpleRNN
 from lamina.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from lamina.layers.resizing import (
@@ -98,6 +102,8 @@ from lamina.layers.resizing import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from lamina.layers.rnn import RNN
+from lamina.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from lamina.layers.text_vectorization import TextVectorization
 from lamina.layers.transformer import (
     PositionEmbedding,
@@ -113,7 +119,9 @@ __all__ = [
     "ActivityRegularization",
     "Add",
     "add",
+    "AdditiveAttention",
     "AlphaDropout",
+    "Attention",
     "Average",
     "average",
     "AveragePooling1D",
@@ -161,6 +169,8 @@ __all__ = [
     "GlobalMaxPooling2D",
     "GroupNormalization",
     "GRU",
+    "GRUCell",
+    "Hashing",
     "Identity",
     "Input",
     "InputLayer",
@@ -170,6 +180,7 @@ __all__ = [
     "LayerNormalization",
     "LeakyReLU",
     "LSTM",
+    "LSTMCell",
     "Masking",
     "Maximum",
     "maximum",
@@ -188,6 +199,7 @@ __all__ = [
     "PReLU",
     "RandomBrightness",
     "RandomContrast",
+    "RandomCrop",
     "RandomFlip",
     "RandomRotation",
     "RandomTranslation",
@@ -198,17 +210,20 @@ __all__ = [
     "Rescaling",
     "Reshape",
     "Resizing",
+    "RNN",
     "SeparableConv1D",
     "SeparableConv2D",
     "SeparableConvolution1D",
     "SeparableConvolution2D",
     "set_mask",
     "SimpleRNN",
+    "SimpleRNNCell",
     "SinePositionEncoding",
     "Softmax",
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
+    "StackedRNNCells",
     "StringLookup",
     "Subtract",
     "subtract",

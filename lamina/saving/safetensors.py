@@ -62,7 +62,7 @@ def pack(tensors: dict) -> tuple[dict, bytes]:
     for name, array in tensors.items():
         if not isinstance(name, str) or name == "__metadata__":
             raise ValueError(f"invalid tensor name {name!r}")
-        array = np.ascontiguousarray(array)
+        array = np.asarray(array, order="C")  # (ascontiguousarray turns shape () into (1,))
         dtype = _dtype_name(array)
         raw = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
         header[name] = {"dtype": dtype, "shape": list(array.shape),

@@ -24,7 +24,11 @@ def functional_models():
     merge = Model([a, b], L.Concatenate()([*merged, L.Dot(axes=1)([a, b])]))
     q = L.Input(shape=(5, 8))
     attention = Model(q, L.MultiHeadAttention(num_heads=2, key_dim=4)(q, q))
-    return {"merge": (merge, [(3, 4), (3, 4)]), "attention": (attention, (2, 5, 8))}
+    v = L.Input(shape=(6, 8))
+    dot = L.Attention(use_scale=True, score_mode="concat")([q, v])
+    scored = Model([q, v], L.Concatenate()([dot, L.AdditiveAttention()([q, v, v])]))
+    return {"merge": (merge, [(3, 4), (3, 4)]), "attention": (attention, (2, 5, 8)),
+            "scored_attention": (scored, [(2, 5, 8), (2, 6, 8)])}  # fmt: skip
 
 
 def sequential_models():
@@ -61,6 +65,11 @@ def sequential_models():
         "recurrent": (seq((6, 3), L.Masking(), L.SimpleRNN(4, **rnn), L.GRU(4, **rnn),
                           L.Bidirectional(L.LSTM(3, **rnn)), L.TimeDistributed(L.Dense(2)),
                           L.LSTM(2)), (3, 6, 3)),
+        "rnn_cells": (seq((6, 3), L.RNN(L.LSTMCell(3), return_sequences=True),
+                          L.RNN([L.GRUCell(3), L.SimpleRNNCell(2)])), (3, 6, 3)),
+        "random_crop": (seq((8, 8, 3), L.RandomCrop(6, 5), L.Conv2D(2, 3)), (2, 8, 8, 3)),
+        "hashing": (seq((7,), L.Hashing(16), L.Embedding(16, 4), L.GlobalAveragePooling1D()),
+                    "ids"),
         "embedding": (seq((7,), L.Embedding(20, 8, mask_zero=True), L.PositionEmbedding(7),
                           L.SinePositionEncoding(), L.TransformerEncoder(16, num_heads=2),
                           L.GlobalAveragePooling1D()), "ids"),
