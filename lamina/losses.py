@@ -42,10 +42,15 @@ def _as_array(x, dtype=None):
     return xp.asarray(x, dtype=dtype)
 
 
-def _align(y_true, y_pred):
+def _align(y_true, y_pred, loss: str | None = None, same_shape: bool = False):
     """Keras's ``squeeze_or_expand_to_same_rank``: when the ranks differ by one and the longer
     side ends in a size-1 axis, squeeze it, or expand the other side if that one is rank 1.
-    Works on arrays and Tensors alike (through ``reshape``)."""
+    Works on arrays and Tensors alike (through ``reshape``).
+
+    A built-in loss passes its name to raise, in words, where Keras raises: when the shapes do
+    not broadcast together after the rule, or (``same_shape``, the binary cross-entropies) when
+    they differ at all. Keras then broadcasts what remains, e.g. ``(N, 1)`` against ``(N, C)``."""
+    given = tuple(y_true.shape), tuple(y_pred.shape)
     t, p = len(y_true.shape), len(y_pred.shape)
     if t == p + 1 and y_true.shape[-1] == 1:
         if p == 1:
@@ -57,7 +62,28 @@ def _align(y_true, y_pred):
             y_true = y_true.reshape(tuple(y_true.shape) + (1,))
         else:
             y_pred = y_pred.reshape(tuple(y_pred.shape[:-1]))
+    if loss is not None:
+        _check_shapes(loss, given, tuple(y_true.shape), tuple(y_pred.shape), same_shape)
     return y_true, y_pred
+
+
+def _check_shapes(loss: str, given: tuple, t: tuple, p: tuple, same_shape: bool) -> None:
+    """Keras's shape errors, naming the loss, the shapes given and (for labels that look like
+    class indices) the fix."""
+    if t == p or (not same_shape and all(a == b or 1 in (a, b) for a, b in zip(t[::-1], p[::-1]))):
+        return
+    true_shape, pred_shape = given
+    hint = ""
+    if pred_shape[:-1] == true_shape and pred_shape[-1] > 1:
+        hint = (
+            "; for integer class labels use sparse_categorical_crossentropy, or one-hot encode "
+            f"them with lamina.utils.to_categorical(y, {pred_shape[-1]})"
+        )
+    rule = "the same shape" if same_shape else "shapes that broadcast together"
+    raise ValueError(
+        f"{loss} expects y_true and y_pred of {rule} (up to a trailing axis of size 1), got "
+        f"y_true of shape {true_shape} and y_pred of shape {pred_shape}{hint}"
+    )
 
 
 def _float_true(y_true, y_pred):
@@ -86,7 +112,7 @@ def mean_squared_error(y_true, y_pred) -> Tensor:
     [0.5]
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred, "mean_squared_error")
     return _k.SquaredError.apply(y_true, y_pred, axis=-1)
 
 
@@ -98,7 +124,7 @@ def mean_absolute_error(y_true, y_pred) -> Tensor:
     [1.5]
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred, "mean_absolute_error")
     return _k.AbsoluteError.apply(y_true, y_pred, axis=-1)
 
 
@@ -111,7 +137,7 @@ def huber(y_true, y_pred, delta: float = 1.0) -> Tensor:
     0.155
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred, "huber")
     return _k.HuberError.apply(y_true, y_pred, delta=float(delta), axis=-1)
 
 
@@ -124,7 +150,7 @@ def hinge(y_true, y_pred) -> Tensor:
     [0.5]
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred)
+    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred, "hinge")
     if bool(xp.all((y_true == 0) | (y_true == 1))):
         y_true = 2 * y_true - 1
     return _k.HingeError.apply(y_true, y_pred, axis=-1)
@@ -138,7 +164,7 @@ def kl_divergence(y_true, y_pred) -> Tensor:
     0.1438
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred)
+    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred, "kl_divergence")
     return _k.KLDiv.apply(y_true, y_pred, axis=-1)
 
 
@@ -159,7 +185,9 @@ def binary_crossentropy(
     """
     y_pred = _as_tensor(y_pred)
     y_pred, from_logits = _logits_first(y_pred, from_logits, _k.sigmoid_logits)
-    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred)
+    y_true, y_pred = _align(
+        _as_array(y_true, y_pred.dtype), y_pred, "binary_crossentropy", same_shape=True
+    )
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     return _k.BinaryCrossEntropy.apply(y_true, y_pred, from_logits=from_logits, axis=axis)
@@ -182,11 +210,12 @@ def categorical_crossentropy(
     """
     y_pred = _as_tensor(y_pred)
     y_pred, from_logits = _logits_first(y_pred, from_logits, lambda p: _k.softmax_logits(p, axis))
-    y_true = _as_array(y_true, y_pred.dtype)
+    given = _as_array(y_true, y_pred.dtype)
+    y_true, y_pred = _align(given, y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(
             f"categorical_crossentropy expects y_true of y_pred's shape {y_pred.shape} (one-hot "
-            f"labels), got {y_true.shape}; for integer labels use sparse_categorical_crossentropy"
+            f"labels), got {given.shape}; for integer labels use sparse_categorical_crossentropy"
         )
     if label_smoothing:
         classes = y_pred.shape[axis]
@@ -253,7 +282,7 @@ def mean_absolute_percentage_error(y_true, y_pred) -> Tensor:
     array([6.1111], dtype=float32)
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred, "mean_absolute_percentage_error")
     ratio = (y_true - y_pred) / maximum(abs(y_true), _k.EPSILON)
     return abs(ratio).mean(axis=-1) * 100.0
 
@@ -267,7 +296,7 @@ def mean_squared_logarithmic_error(y_true, y_pred) -> Tensor:
     array([1.], dtype=float32)
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred, "mean_squared_logarithmic_error")
     first = log(maximum(y_pred, _k.EPSILON) + 1.0)
     second = log(maximum(y_true, _k.EPSILON) + 1.0)
     return ((first - second) ** 2).mean(axis=-1)
@@ -283,7 +312,7 @@ def cosine_similarity(y_true, y_pred, axis: int = -1) -> Tensor:
     array([-0., -1.,  1.], dtype=float32)
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred, "cosine_similarity")
     t = l2_normalize(y_true, axis=axis, epsilon=_k.EPSILON)
     p = l2_normalize(y_pred, axis=axis, epsilon=_k.EPSILON)
     return -(t * p).sum(axis=axis)
@@ -299,7 +328,7 @@ def log_cosh(y_true, y_pred) -> Tensor:
     array([0.2169, 0.    ], dtype=float32)
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred, "log_cosh")
     error = y_pred - y_true
     return (error + softplus(error * -2.0) - math.log(2.0)).mean(axis=-1)
 
@@ -313,7 +342,7 @@ def poisson(y_true, y_pred) -> Tensor:
     [1.5]
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred, "poisson")
     return (y_pred - y_true * log(y_pred + _k.EPSILON)).mean(axis=-1)
 
 
@@ -326,7 +355,7 @@ def squared_hinge(y_true, y_pred) -> Tensor:
     [0.25]
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred)
+    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred, "squared_hinge")
     if bool(xp.all((y_true == 0) | (y_true == 1))):
         y_true = 2 * y_true - 1
     return ((1.0 - y_true * y_pred).relu() ** 2).mean(axis=-1)
@@ -341,7 +370,7 @@ def categorical_hinge(y_true, y_pred) -> Tensor:
     array([0.7], dtype=float32)
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred)
+    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred, "categorical_hinge")
     pos = (y_true * y_pred).sum(axis=-1)
     neg = ((1.0 - y_true) * y_pred).max(axis=-1)
     return (neg - pos + 1.0).relu()
@@ -373,7 +402,9 @@ def binary_focal_crossentropy(
     """
     y_pred = _as_tensor(y_pred)
     y_pred, from_logits = _logits_first(y_pred, from_logits, _k.sigmoid_logits)
-    y_true, y_pred = _align(_as_array(y_true, y_pred.dtype), y_pred)
+    y_true, y_pred = _align(
+        _as_array(y_true, y_pred.dtype), y_pred, "binary_focal_crossentropy", same_shape=True
+    )
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     bce = _k.BinaryCrossEntropy.apply(y_true, y_pred, from_logits=from_logits, axis=None)
@@ -407,11 +438,12 @@ def categorical_focal_crossentropy(
     array([3.2058331e-05, 4.6627346e-01], dtype=float32)
     """
     y_pred = _as_tensor(y_pred)
-    y_true = _as_array(y_true, y_pred.dtype)
-    if y_true.shape != y_pred.shape:
+    given = _as_array(y_true, y_pred.dtype)
+    y_true, y_pred = _align(given, y_pred)
+    if y_true.shape != y_pred.shape:  # Keras would broadcast, e.g. (N, 1) labels over C classes
         raise ValueError(
             f"categorical_focal_crossentropy expects y_true of y_pred's shape {y_pred.shape} "
-            f"(one-hot labels), got {y_true.shape}"
+            f"(one-hot labels), got {given.shape}"
         )
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_pred.shape[axis]
@@ -438,7 +470,7 @@ def dice(y_true, y_pred, axis=None) -> Tensor:
     array([0.5   , 0.7576], dtype=float32)
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred, "dice")
     axis = _axes(axis)
     overlap = (y_true * y_pred).sum(axis=axis)
     total = y_true.sum(axis=axis) + y_pred.sum(axis=axis)
@@ -458,7 +490,7 @@ def tversky(y_true, y_pred, alpha: float = 0.5, beta: float = 0.5, axis=None) ->
     [0.5]
     """
     y_pred = _as_tensor(y_pred)
-    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred)
+    y_true, y_pred = _align(_float_true(y_true, y_pred), y_pred, "tversky")
     axis = _axes(axis)
     overlap = (y_true * y_pred).sum(axis=axis)
     missed = (y_true * (1.0 - y_pred)).sum(axis=axis)

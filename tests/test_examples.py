@@ -35,6 +35,31 @@ def test_gan_step_trains_each_network_on_its_own_loss(tmp_path):
     assert (tmp_path / "epoch_01.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_generator_average_follows_the_weights():
+    def train(decay):
+        lamina.seed(0)
+        model = gan.GAN(gan.build_generator(), gan.build_discriminator(), gan.LATENT_DIM)
+        model.compile(
+            lamina.optimizers.Adam(2e-4, beta_1=0.5), lamina.optimizers.Adam(2e-4, beta_1=0.5),
+            lamina.losses.BinaryCrossentropy(from_logits=True),
+        )  # fmt: skip
+        average = gan.AverageGenerator(decay)
+        real = np.random.default_rng(0).uniform(-1, 1, (24, 28, 28, 1)).astype("float32")
+        before = model.generator.get_weights()
+        model.fit(real, epochs=1, batch_size=8, verbose=0, callbacks=[average])
+        return before, model.generator.get_weights(), average.generator.get_weights()
+
+    _, live, averaged = train(decay=0.0)  # no memory: the average is the last weights
+    for a, w in zip(averaged, live):
+        np.testing.assert_array_equal(a, w)
+    before, live, averaged = train(decay=0.999)  # three steps: between the start and the end
+    kernel = 0  # the first Dense kernel
+    assert not np.array_equal(averaged[kernel], before[kernel])
+    assert not np.array_equal(averaged[kernel], live[kernel])
+    moved, left = averaged[kernel] - before[kernel], live[kernel] - before[kernel]
+    assert 0 < np.sum(moved * left) / np.sum(left * left) < 1
+
+
 def test_vae_loss_is_reconstruction_plus_kl_and_decreases():
     lamina.seed(0)
     model = vae.VAE(vae.build_encoder(), vae.build_decoder())

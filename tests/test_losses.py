@@ -225,6 +225,68 @@ def test_shape_errors_name_the_fix():
         losses.sparse_categorical_crossentropy([1, 2, 0], p)
 
 
+# Keras 3.15's squeeze_or_expand_to_same_rank, then what its losses do with what remains (checked
+# with the installed keras): mse and the other elementwise losses broadcast, and raise where the
+# shapes cannot broadcast; the binary cross-entropies raise unless the shapes are equal.
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "out"),
+    [((5,), (5, 1), (5,)), ((5, 1), (5,), (5,)), ((5, 4, 1), (5, 4), (5,)),
+     ((5, 4), (5, 4, 1), (5,)), ((5, 1), (5, 10), (5,)), ((1,), (5, 3), (5,))],
+)  # fmt: skip
+def test_elementwise_losses_squeeze_expand_and_broadcast_as_keras(y_true, y_pred, out):
+    rng = np.random.default_rng(0)
+    t = rng.uniform(size=y_true).astype(np.float32)
+    p = rng.uniform(size=y_pred).astype(np.float32)
+    value = losses.MeanSquaredError(reduction=None)(t, lamina.tensor(p))
+    assert value.shape == out  # as Keras 3.15 returns
+    if t.ndim == p.ndim + 1:  # Keras's rule by hand: squeeze the longer side, or expand (N,)
+        t, p = (t, p[:, None]) if p.ndim == 1 else (t[..., 0], p)
+    elif p.ndim == t.ndim + 1:
+        t, p = (t[:, None], p) if t.ndim == 1 else (t, p[..., 0])
+    np.testing.assert_allclose(value.numpy(), ((t - p) ** 2).mean(axis=-1), rtol=1e-6)
+
+
+ELEMENTWISE = ["mean_squared_error", "mean_absolute_error", "huber", "hinge", "poisson",
+               "kl_divergence", "cosine_similarity", "dice"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_labels_that_cannot_broadcast_get_keras_error_in_words(name):
+    p = lamina.tensor(np.full((5, 10), 0.5, np.float32))
+    with pytest.raises(
+        ValueError,
+        match=rf"^{name} expects y_true and y_pred of shapes that broadcast together \(up to a "
+        r"trailing axis of size 1\), got y_true of shape \(5,\) and y_pred of shape \(5, 10\); "
+        r"for integer class labels use sparse_categorical_crossentropy, or one-hot encode them "
+        r"with lamina.utils.to_categorical\(y, 10\)$",
+    ):
+        getattr(losses, name)(np.arange(5.0), p)
+    with pytest.raises(ValueError, match=r"got y_true of shape \(5, 2\) and y_pred of shape "
+                       r"\(5, 10\)$"):  # fmt: skip
+        losses.get(name)(np.zeros((5, 2)), p)
+
+
+@pytest.mark.parametrize("name", ["binary_crossentropy", "binary_focal_crossentropy"])
+def test_binary_cross_entropies_need_equal_shapes_as_in_keras(name):
+    fn = getattr(losses, name)
+    p = lamina.tensor(np.full((5, 10), 0.5, np.float32))
+    for y_true in (np.zeros((5, 1)), np.zeros((10,)), np.zeros((5, 10, 2))):
+        with pytest.raises(
+            ValueError, match=f"^{name} expects y_true and y_pred of the same shape"
+        ):
+            fn(y_true, p)
+    assert fn(np.zeros((5, 10, 1)), p).shape == (5,)  # a trailing 1 is still squeezed
+
+
+def test_categorical_losses_squeeze_a_trailing_axis_of_size_1():
+    p = lamina.tensor(Y_CAT_PRED)  # (2, 3)
+    one_hot = np.eye(3)[[1, 2]]
+    for fn in (losses.categorical_crossentropy, losses.categorical_focal_crossentropy):
+        np.testing.assert_allclose(fn(one_hot[..., None], p).numpy(), fn(one_hot, p).numpy())
+        with pytest.raises(ValueError, match=r"expects y_true of y_pred's shape \(2, 3\)"):
+            fn(np.array([[1.0], [2.0]]), p)  # Keras's focal loss broadcasts them: a bug, refused
+
+
 # ----- inputs and the graph -----
 def test_y_true_tensor_and_array_y_pred():
     out = losses.mean_squared_error(lamina.tensor([[1.0, 2.0]]), np.array([[1.0, 4.0]], np.float32))

@@ -3,7 +3,10 @@ when ``verbose`` is not 0.
 
 verbose=1 draws a tqdm bar per epoch over the steps, with the running loss and metrics, redrawn
 at most every 0.1 s (a batch costs a clock read); the finished bar shows every epoch log,
-``val_*`` included. verbose=2 prints one line per epoch. verbose=0 prints nothing.
+``val_*`` included. The bar is redrawn in place only where that works: a terminal, Jupyter or
+IPython, PyCharm's console. Elsewhere (output piped or written to a file) verbose=1 prints just
+the finished bar, one line per epoch, instead of a line per redraw. verbose=2 prints one line per
+epoch. verbose=0 prints nothing.
 
 >>> from lamina.callbacks import ProgbarLogger
 >>> progbar = ProgbarLogger()
@@ -16,6 +19,7 @@ Epoch 3/3 - 0s - loss: 0.1234 - val_loss: 0.2000
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -25,6 +29,18 @@ from lamina.callbacks._io import format_logs, print_msg
 from lamina.callbacks.callback import Callback
 
 _REFRESH_S = 0.1
+
+
+def _dynamic_display() -> bool:
+    """Whether stdout can redraw a line: a terminal, an IPython kernel (Jupyter, Colab) or
+    PyCharm's console. Keras 3 has the same test plus ``"posix" in sys.modules``, which is true
+    on every Linux and macOS and so fills piped logs with redraws; lamina leaves that out."""
+    try:
+        if sys.stdout.isatty():
+            return True
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        pass
+    return "ipykernel" in sys.modules or "PYCHARM_HOSTED" in os.environ
 
 
 class ProgbarLogger(Callback):
@@ -45,6 +61,8 @@ class ProgbarLogger(Callback):
         self.target = None
         self._called_in_fit = False
         self._bar = None
+        self._bar_at_end = False  # verbose=1 where stdout cannot redraw: print the bar once
+        self._title = None
         self._seen = 0
         self._start = 0.0
         self._last_draw = 0.0
@@ -109,7 +127,9 @@ class ProgbarLogger(Callback):
         self._close()
         self._seen = 0
         self._start = self._last_draw = time.monotonic()
-        if self.verbose == 1:
+        self._title = title
+        self._bar_at_end = self.verbose == 1 and not _dynamic_display()
+        if self.verbose == 1 and not self._bar_at_end:
             self._bar = tqdm(
                 total=self.target,
                 desc=title,
@@ -137,6 +157,14 @@ class ProgbarLogger(Callback):
             if logs:
                 self._bar.set_postfix_str(format_logs(logs), refresh=False)
             self._close()
+        elif self._bar_at_end:
+            self._bar_at_end = False
+            elapsed = time.monotonic() - self._start
+            postfix = format_logs(logs) if logs else None
+            line = tqdm.format_meter(
+                self._seen, self.target, elapsed, prefix=self._title, unit="step", postfix=postfix
+            )
+            print_msg(line)
         elif self.verbose == 2:
             parts = [title, f"{time.monotonic() - self._start:.0f}s"]
             if logs:

@@ -234,7 +234,7 @@ class Model(Layer):
             v.grad = None
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        loss.backward()
+        self.optimizer.scale_loss(loss).backward()  # apply() divides by loss_scale_factor
         self.optimizer.apply([v.grad for v in variables], variables)
         return self.compute_metrics(x, y, y_pred, sample_weight, loss=loss)
 
@@ -492,6 +492,8 @@ class Model(Layer):
             if self.stop_training:
                 break
         self._fit_batch = None
+        if epochs > 0 and self.optimizer is not None:  # use_ema: weights become their averages
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         callback_list.on_train_end(logs)
         return callback_list.history
 

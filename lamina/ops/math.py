@@ -277,11 +277,25 @@ def minimum(a, b):
     return Minimum.apply(a, b)
 
 
-def clip(a, min=None, max=None):  # noqa: A002
-    """Limit values to ``[min, max]`` (either bound may be None)."""
-    if min is None and max is None:
-        raise ValueError("clip needs at least one of min and max")
-    return Clip.apply(a, lo=min, hi=max)
+def clip(x, x_min=None, x_max=None, *, min=None, max=None):  # noqa: A002 - NumPy's names
+    """Limit values to ``[x_min, x_max]`` (Keras's names; either bound may be None).
+    ``min=`` and ``max=`` (NumPy's and PyTorch's names) work too.
+
+    >>> import lamina
+    >>> clip(lamina.tensor([-2.0, 0.5, 3.0]), x_min=0.0, x_max=1.0).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    if min is not None:
+        if x_min is not None:
+            raise TypeError("clip got both x_min and min: give one (x_min is Keras's name)")
+        x_min = min
+    if max is not None:
+        if x_max is not None:
+            raise TypeError("clip got both x_max and max: give one (x_max is Keras's name)")
+        x_max = max
+    if x_min is None and x_max is None:
+        raise ValueError("clip needs at least one of x_min and x_max")
+    return Clip.apply(x, lo=x_min, hi=x_max)
 
 
 def where(condition, a, b):

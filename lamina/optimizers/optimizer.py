@@ -1,9 +1,10 @@
 """``Optimizer``: the base class that owns everything but the update formula.
 
 The base keeps the step count, the learning rate (a number or a schedule evaluated once per step),
-gradient clipping, decoupled weight decay, the per-variable state slots, argument checks, config
-and state round trips. A subclass only says which state a weight needs (``build_state``) and how
-one weight moves (``update``).
+gradient clipping, decoupled weight decay, Keras's weight averaging (``use_ema``), gradient
+accumulation and loss scaling, the per-variable state slots, argument checks, config and state
+round trips. A subclass only says which state a weight needs (``build_state``) and how one weight
+moves (``update``).
 
 >>> import lamina
 >>> from lamina.optimizers import SGD
@@ -20,6 +21,7 @@ import inspect
 import math
 import numbers
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 
 from lamina import backend
@@ -60,6 +62,15 @@ def check_fraction(name: str, value, include_one: bool = False):
     return float(value)
 
 
+def _check_int_or_none(name: str, value, least: int):
+    """Keras's rule for the integer options: a falsy value (None, 0) means off."""
+    if not value:
+        return None
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < least:
+        raise ValueError(f"{name} must be an integer >= {least} or None, got {value!r}")
+    return int(value)
+
+
 def _check_learning_rate(value):
     if isinstance(value, schedules.LearningRateSchedule) or callable(value):
         return value
@@ -78,6 +89,17 @@ class Optimizer:
     - ``weight_decay``: decoupled decay applied before the update, ``w <- w - lr * wd * w``.
     - ``clipvalue`` (elementwise), ``clipnorm`` (each gradient's L2 norm), ``global_clipnorm``
       (the L2 norm of all gradients together): at most one of the three.
+    - ``use_ema``: keep an exponential moving average of each weight (slot ``"average"``), after
+      every step ``a <- m a + (1 - m) w`` with ``m = ema_momentum`` (0 on the first step, so
+      ``a`` starts at ``w``). Every ``ema_overwrite_frequency`` steps (if set) the weights are
+      replaced by their averages; ``finalize_variable_values`` does it at the end of ``fit``.
+    - ``gradient_accumulation_steps`` n: sum the gradients of n ``apply`` calls (slot
+      ``"gradient_accumulator"``) and update only on the n-th, with their mean (then clipped);
+      ``iterations`` counts updates, a schedule sees the ``apply`` count.
+    - ``loss_scale_factor`` s: ``scale_loss(loss)`` multiplies the loss (``fit`` calls it before
+      ``backward``) and ``apply`` divides every gradient by s, as Keras does. Mathematically a
+      no-op (bit for bit when s is a power of two); it exists for float16 training, which lamina
+      does not do, so it only keeps Keras's arithmetic.
     - ``name``: defaults to the lowercase class name.
 
     Subclasses list their hyperparameters in ``_hyperparameters`` (for ``get_config``) and
@@ -102,10 +124,21 @@ class Optimizer:
         clipnorm: float | None = None,
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
         name: str | None = None,
         **kwargs,
     ):
         lr_alias = kwargs.pop("lr", None)
+        if kwargs.pop("decay", None):  # Keras 2 configs; Keras 3 ignores it too
+            warnings.warn(
+                "the decay argument is no longer supported and is ignored: use a "
+                "LearningRateSchedule such as InverseTimeDecay",
+                stacklevel=3,
+            )
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__}() got unexpected keyword argument(s) {sorted(kwargs)}"
@@ -126,10 +159,25 @@ class Optimizer:
                 "only one of clipnorm, clipvalue and global_clipnorm can be set, got "
                 f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
             )
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        if self.use_ema:
+            self.ema_momentum = check_fraction("ema_momentum", ema_momentum, include_one=True)
+            self.ema_overwrite_frequency = _check_int_or_none(
+                "ema_overwrite_frequency", ema_overwrite_frequency, 1
+            )
+        self.loss_scale_factor = check_positive(
+            "loss_scale_factor", loss_scale_factor, allow_none=True
+        )
+        self.gradient_accumulation_steps = _check_int_or_none(
+            "gradient_accumulation_steps", gradient_accumulation_steps, 2
+        )
         self.name = name if name is not None else type(self).__name__.lower()
-        self.iterations = 0
+        self._iterations = 0  # apply() calls; iterations (below) counts weight updates
         self._variables: list[Tensor] = []  # in order of first sight: the order of get_state
         self._slots: dict[int, dict] = {}  # id(variable) -> state arrays
+        self._base_slots: dict[int, dict] = {}  # id(variable) -> "average", "gradient_accumulator"
         self._scratch: dict[tuple, object] = {}  # (shape, dtype, k) -> reusable work array
         self._no_decay: set[int] = set()
         self._no_decay_pattern = None
@@ -149,9 +197,9 @@ class Optimizer:
     # ----- learning rate -----
     @property
     def learning_rate(self) -> float:
-        """The learning rate the next step will use (a schedule is evaluated at ``iterations``).
-        Assign a float or a schedule to change it."""
-        return self._lr_at(self.iterations)
+        """The learning rate the next step will use (a schedule is evaluated at the number of
+        ``apply`` calls so far). Assign a float or a schedule to change it."""
+        return self._lr_at(self._iterations)
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
@@ -162,6 +210,17 @@ class Optimizer:
     def _lr_at(self, step: int) -> float:
         lr = self._learning_rate
         return float(lr(step)) if callable(lr) else lr
+
+    @property
+    def iterations(self) -> int:
+        """Steps taken: with ``gradient_accumulation_steps`` n, the weight updates (one per n
+        ``apply`` calls), as in Keras."""
+        n = self.gradient_accumulation_steps
+        return self._iterations // n if n else self._iterations
+
+    @iterations.setter
+    def iterations(self, value: int) -> None:
+        self._iterations = int(value) * (self.gradient_accumulation_steps or 1)
 
     # ----- variables and state -----
     @property
@@ -194,6 +253,13 @@ class Optimizer:
             raise TypeError(f"cannot optimize a variable of dtype {variable.dtype}")
         state = self.build_state(variable.data)
         self._slots[id(variable)] = state  # the list below keeps the id valid
+        base = {}
+        if self.use_ema:  # a copy rather than Keras's zeros: equal after the first step
+            base["average"] = variable.data.copy()
+        if self.gradient_accumulation_steps:
+            base["gradient_accumulator"] = xp.zeros_like(variable.data)
+        if base:
+            self._base_slots[id(variable)] = base
         self._variables.append(variable)
         if self._no_decay_pattern is not None and variable.name:
             if self._no_decay_pattern.search(variable.name):
@@ -218,21 +284,29 @@ class Optimizer:
             buf = self._scratch[key] = xp.empty_like(array)
         return buf
 
+    def _state_of(self, variable) -> dict:
+        """All state arrays of one variable: the subclass's slots, then the base's."""
+        base = self._base_slots.get(id(variable))
+        slots = self._slots[id(variable)]
+        return {**slots, **base} if base else slots
+
     def variables(self) -> list:
         """The live state arrays, variable by variable (in build order), slot by slot."""
         self._build_params()
-        return [a for v in self._variables for a in self._slots[id(v)].values()]
+        return [a for v in self._variables for a in self._state_of(v).values()]
 
     def get_state(self) -> dict:
-        """Everything needed to resume training exactly: ``iterations``, the learning rate (when
-        it is a number) and a copy of every state array as NumPy, under keys ``"{i}/{slot}"``
-        where ``i`` is the variable's position in build order. ``numpy.savez(f, **state)``."""
+        """Everything needed to resume training exactly: ``iterations`` (the ``apply`` calls),
+        the learning rate (when it is a number) and a copy of every state array as NumPy, under
+        keys ``"{i}/{slot}"`` where ``i`` is the variable's position in build order (the
+        ``"average"`` and ``"gradient_accumulator"`` slots included). ``numpy.savez(f, **state)``.
+        """
         self._build_params()
-        state = {"iterations": self.iterations}
+        state = {"iterations": self._iterations}
         if not callable(self._learning_rate):
             state["learning_rate"] = self._learning_rate
         for i, v in enumerate(self._variables):
-            for slot, array in self._slots[id(v)].items():
+            for slot, array in self._state_of(v).items():
                 copy = backend.to_numpy(array)
                 state[f"{i}/{slot}"] = copy.copy() if copy is array else copy
         return state
@@ -242,7 +316,7 @@ class Optimizer:
         the same variables in the same order: construct it with ``params=`` or call
         ``build(model.trainable_weights)`` first."""
         self._build_params()
-        expected = {f"{i}/{s}" for i, v in enumerate(self._variables) for s in self._slots[id(v)]}
+        expected = {f"{i}/{s}" for i, v in enumerate(self._variables) for s in self._state_of(v)}
         given = {k for k in state if "/" in k}
         if given != expected:
             hint = "" if self._variables else " (call optimizer.build(variables) first)"
@@ -251,7 +325,7 @@ class Optimizer:
                 f"{sorted(expected - given)}, unexpected {sorted(given - expected)}"
             )
         for i, v in enumerate(self._variables):
-            for slot, array in self._slots[id(v)].items():
+            for slot, array in self._state_of(v).items():
                 value = state[f"{i}/{slot}"]
                 if tuple(value.shape) != array.shape:
                     raise ValueError(
@@ -259,9 +333,9 @@ class Optimizer:
                         f"({v.name or 'unnamed'}) needs {array.shape}"
                     )
         for i, v in enumerate(self._variables):
-            for slot, array in self._slots[id(v)].items():
+            for slot, array in self._state_of(v).items():
                 array[...] = xp.asarray(state[f"{i}/{slot}"], dtype=array.dtype)
-        self.iterations = int(state["iterations"])
+        self._iterations = int(state["iterations"])
         if "learning_rate" in state and not callable(self._learning_rate):
             self.learning_rate = float(state["learning_rate"])
 
@@ -270,7 +344,8 @@ class Optimizer:
         """One step: ``grads[i]`` (an array, a Tensor, or None to skip) updates
         ``variables[i]`` in place. Without ``variables``, the bound ``params`` are used. A
         variable with a ``constraint`` attribute (a callable) is projected after its update,
-        ``w <- constraint(w)``, as in Keras."""
+        ``w <- constraint(w)``, as in Keras. With ``gradient_accumulation_steps`` n, only every
+        n-th call updates the weights; the others accumulate."""
         if self._unbuilt_params:
             self._build_params()
         if variables is None:
@@ -286,40 +361,96 @@ class Optimizer:
             variables = list(variables)
         if len(grads) != len(variables):
             raise ValueError(f"got {len(grads)} gradients for {len(variables)} variables")
-        if self.clipvalue is not None or self.clipnorm is not None or self.global_clipnorm:
-            grads = self._clip(grads)
+        grads, variables = self._present(grads, variables)
+        if self.loss_scale_factor is not None:
+            grads = [g / self.loss_scale_factor for g in grads]  # new arrays: g may be shared
+        n = self.gradient_accumulation_steps
+        if n and (self._iterations + 1) % n:
+            for g, p in zip(grads, variables, strict=True):
+                self._base_slots[id(p)]["gradient_accumulator"] += g
+        else:
+            if n:  # the mean of the n gradients, then a fresh start
+                grads = [
+                    (g + self._base_slots[id(p)]["gradient_accumulator"]) / n
+                    for g, p in zip(grads, variables, strict=True)
+                ]
+                for base in self._base_slots.values():
+                    base["gradient_accumulator"][...] = 0
+            self._update_variables(grads, variables)
+        for p in variables:
+            constraint = getattr(p, "constraint", None)
+            if constraint is not None:
+                _constrain(p, constraint)
+        if self.use_ema:
+            self._update_averages()
+        self._iterations += 1
 
-        lr = self._lr_at(self.iterations)
-        t = self.iterations + 1
-        slots, update = self._slots, self.update
-        decay = lr * self.weight_decay if self.weight_decay else 0.0
-        applied = 0
+    def _present(self, grads, variables) -> tuple[list, list]:
+        """The gradients given (as arrays) and their variables, checked, each variable with
+        its state."""
+        kept_grads, kept = [], []
         for g, p in zip(grads, variables, strict=True):
             if g is None:
                 continue
             if isinstance(g, Tensor):
                 g = g.data
-            state = slots.get(id(p))
-            if state is None:
-                state = self._add_variable(p)
-            data = p.data
-            if g.shape != data.shape:
+            if id(p) not in self._slots:
+                self._add_variable(p)
+            if g.shape != p.data.shape:
                 raise ValueError(
-                    f"gradient of shape {g.shape} for variable {p.name or ''} of shape {data.shape}"
+                    f"gradient of shape {g.shape} for variable {p.name or ''} of shape "
+                    f"{p.data.shape}"
                 )
-            if decay and id(p) not in self._no_decay:
-                data *= 1.0 - decay
-            update(data, g, state, lr, t)
-            constraint = getattr(p, "constraint", None)
-            if constraint is not None:
-                _constrain(p, constraint)
-            applied += 1
-        if applied == 0 and variables:
+            kept_grads.append(g)
+            kept.append(p)
+        if not kept and variables:
             raise ValueError(
                 "no gradients: every gradient is None. Call loss.backward() before step(), and "
                 "check that the loss depends on the variables"
             )
-        self.iterations = t
+        return kept_grads, kept
+
+    def _update_variables(self, grads: list, variables: list) -> None:
+        """Clip, decay and ``update`` each variable: one weight update."""
+        if self.clipvalue is not None or self.clipnorm is not None or self.global_clipnorm:
+            grads = self._clip(grads)
+        lr = self._lr_at(self._iterations)
+        t = self.iterations + 1
+        slots, update = self._slots, self.update
+        decay = lr * self.weight_decay if self.weight_decay else 0.0
+        for g, p in zip(grads, variables, strict=True):
+            data = p.data
+            if decay and id(p) not in self._no_decay:
+                data *= 1.0 - decay
+            update(data, g, slots[id(p)], lr, t)
+
+    def _update_averages(self) -> None:
+        """Keras's weight EMA, after each ``apply``; the first step copies the weights."""
+        first, every = self.iterations == 0, self.ema_overwrite_frequency
+        overwrite = bool(every) and (self.iterations + 1) % every == 0
+        for v in self._variables:
+            average, data = self._base_slots[id(v)]["average"], v.data
+            m = xp.asarray(0.0 if first else self.ema_momentum, dtype=average.dtype)
+            average *= m
+            average += (1 - m) * data
+            if overwrite:
+                data[...] = average
+
+    def finalize_variable_values(self, var_list) -> None:
+        """With ``use_ema``, overwrite each variable of ``var_list`` with its moving average
+        (``fit`` calls this after the last epoch, as Keras's does); otherwise do nothing.
+        Variables the optimizer never updated keep their values."""
+        if not self.use_ema:
+            return
+        for v in var_list:
+            base = self._base_slots.get(id(v))
+            if base is not None:
+                v.data[...] = base["average"]
+
+    def scale_loss(self, loss):
+        """``loss * loss_scale_factor`` (the loss itself without one): what to call
+        ``backward`` on, since ``apply`` divides the gradients by the factor."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
 
     def apply_gradients(self, grads_and_vars) -> int:
         """Keras 2 style: ``apply_gradients(zip(grads, variables))``. Returns ``iterations``."""
@@ -365,7 +496,8 @@ class Optimizer:
 
     # ----- config -----
     def get_config(self) -> dict:
-        """The constructor arguments, JSON-friendly (a schedule is stored serialized)."""
+        """The constructor arguments, JSON-friendly (a schedule is stored serialized), with
+        the keys Keras 3 writes."""
         lr = self._learning_rate
         if callable(lr):
             if not isinstance(lr, schedules.LearningRateSchedule):
@@ -379,8 +511,13 @@ class Optimizer:
             "learning_rate": lr,
             "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
-            "clipvalue": self.clipvalue,
             "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
         }
         config.update({k: getattr(self, k) for k in self._hyperparameters})
         return config

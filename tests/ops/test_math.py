@@ -142,8 +142,22 @@ def test_clip_passes_the_gradient_at_the_bounds_and_needs_one():
     x = lamina.tensor([-2.0, -1.0, 0.0, 1.0, 2.0], requires_grad=True)
     x.clip(-1.0, 1.0).sum().backward()
     assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
-    with pytest.raises(ValueError, match="at least one of min and max"):
+    with pytest.raises(ValueError, match="at least one of x_min and x_max"):
         ops.clip(x)
+
+
+def test_clip_takes_keras_and_numpy_keywords():
+    x = lamina.tensor(CLIP_INPUT)
+    want = np.clip(CLIP_INPUT, -0.5, 0.5)
+    np.testing.assert_array_equal(ops.clip(x, x_min=-0.5, x_max=0.5).numpy(), want)  # Keras
+    np.testing.assert_array_equal(ops.clip(x=x, x_min=-0.5, x_max=0.5).numpy(), want)
+    np.testing.assert_array_equal(ops.clip(x, min=-0.5, max=0.5).numpy(), want)  # NumPy, torch
+    np.testing.assert_array_equal(ops.clip(x, -0.5, max=0.5).numpy(), want)
+    np.testing.assert_array_equal(ops.clip(x, x_max=0.3).numpy(), np.clip(CLIP_INPUT, None, 0.3))
+    with pytest.raises(TypeError, match="clip got both x_min and min"):
+        ops.clip(x, -0.5, min=-0.5)
+    with pytest.raises(TypeError, match="clip got both x_max and max"):
+        ops.clip(x, x_max=1.0, max=1.0)
 
 
 def test_where_forward_and_gradient_with_broadcasting(rng):

@@ -32,9 +32,10 @@ ALL = [
     lambda: Adadelta(1.0),
     lambda: Lion(0.01, weight_decay=0.1),
     lambda: Ftrl(0.1, l1_regularization_strength=0.01, l2_shrinkage_regularization_strength=0.1),
+    lambda: Adam(0.01, use_ema=True, ema_overwrite_frequency=2, gradient_accumulation_steps=2),
 ]
 IDS = ["sgd", "nesterov", "rmsprop", "amsgrad", "adamw", "adagrad", "nadam", "adamax", "adadelta",
-       "lion", "ftrl"]  # fmt: skip
+       "lion", "ftrl", "ema_accumulation"]  # fmt: skip
 
 
 def make_params(seed=0):
@@ -315,7 +316,7 @@ def test_state_round_trip_resumes_exactly(make, tmp_path):
     fresh = make()
     fresh.build(params)
     fresh.set_state(np.load(tmp_path / "opt.npz"))
-    assert fresh.iterations == 3
+    assert fresh.get_state()["iterations"] == 3  # apply calls (iterations counts updates)
     got = trajectory(fresh, params, 4)
     for a, b in zip(want, got, strict=True):
         for x, y in zip(a, b, strict=True):
@@ -422,3 +423,115 @@ def test_get_with_keras_configs_of_the_new_optimizers():
                    "name": "SGDRDecay"},
     }  # fmt: skip
     assert type(optimizers.get(optimizers.serialize(Ftrl(beta=0.5)))) is Ftrl
+
+
+# ----- Keras's shared options: use_ema, gradient_accumulation_steps, loss_scale_factor -----
+def test_keras_option_arguments():
+    with pytest.raises(ValueError, match="gradient_accumulation_steps must be an integer >= 2 or "
+                       "None, got 1"):  # fmt: skip
+        SGD(gradient_accumulation_steps=1)
+    with pytest.raises(ValueError, match="gradient_accumulation_steps must be an integer"):
+        SGD(gradient_accumulation_steps=2.5)
+    assert SGD(gradient_accumulation_steps=0).gradient_accumulation_steps is None  # Keras: off
+    with pytest.raises(ValueError, match=r"ema_momentum must be in \[0, 1\], got 1.5"):
+        SGD(use_ema=True, ema_momentum=1.5)
+    with pytest.raises(ValueError, match="ema_overwrite_frequency must be an integer >= 1"):
+        SGD(use_ema=True, ema_overwrite_frequency=-2)
+    with pytest.raises(ValueError, match="loss_scale_factor must be positive, got 0"):
+        SGD(loss_scale_factor=0)
+    with pytest.warns(UserWarning, match="decay argument is no longer supported"):
+        assert SGD(decay=0.01).get_config()["learning_rate"] == 0.01  # ignored, as in Keras 3
+
+
+def test_keras_options_are_in_the_config():
+    config = Adam(use_ema=True, ema_momentum=0.9, gradient_accumulation_steps=4).get_config()
+    assert list(config)[:11] == [
+        "name", "learning_rate", "weight_decay", "clipnorm", "global_clipnorm", "clipvalue",
+        "use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+        "gradient_accumulation_steps",
+    ]  # fmt: skip
+    assert (config["use_ema"], config["ema_momentum"]) == (True, 0.9)
+    assert config["gradient_accumulation_steps"] == 4
+
+
+def test_accumulation_averages_and_drops_a_skipped_gradient():
+    params = [lamina.tensor(np.zeros(2), requires_grad=True) for _ in range(2)]
+    opt = SGD(1.0, gradient_accumulation_steps=2)
+    opt.apply([np.array([1.0, 2.0]), np.array([4.0, 4.0])], params)
+    assert not params[0].data.any() and opt.iterations == 0  # accumulated only
+    opt.apply([np.array([3.0, 0.0]), None], params)  # no gradient for params[1] this time
+    np.testing.assert_array_equal(params[0].data, [-2.0, -1.0])  # minus the mean
+    np.testing.assert_array_equal(params[1].data, [0.0, 0.0])
+    assert opt.iterations == 1
+    assert not any(a.any() for a in opt.variables())  # every accumulator starts again
+
+
+def test_iterations_setter_counts_updates():
+    opt = SGD(gradient_accumulation_steps=3)
+    opt.iterations = 2
+    assert opt.iterations == 2 and opt.get_state()["iterations"] == 6
+
+
+def test_scale_loss_and_the_division_of_gradients():
+    w = lamina.tensor([1.0], requires_grad=True)
+    opt = SGD(1.0, loss_scale_factor=4.0)
+    loss = (w * 3.0).sum()
+    assert opt.scale_loss(loss).item() == 12.0
+    opt.scale_loss(loss).backward()
+    opt.apply([w.grad], [w])
+    np.testing.assert_array_equal(w.data, [-2.0])  # 1 - 12 / 4
+    plain = SGD()
+    assert plain.scale_loss(loss) is loss
+
+
+def test_ema_first_step_copies_and_finalize():
+    w = lamina.tensor([1.0, 2.0], requires_grad=True)
+    other = lamina.tensor([5.0], requires_grad=True)
+    opt = SGD(0.5, use_ema=True, ema_momentum=0.9)
+    opt.apply([np.array([1.0, 1.0])], [w])
+    np.testing.assert_allclose(opt.get_state()["0/average"], [0.5, 1.5])  # the new weights
+    opt.apply([np.array([1.0, 1.0])], [w])
+    np.testing.assert_allclose(w.data, [0.0, 1.0])
+    np.testing.assert_allclose(opt.get_state()["0/average"], [0.45, 1.45], rtol=1e-6)
+    opt.finalize_variable_values([w, other])  # a variable it never saw is left alone
+    np.testing.assert_allclose(w.data, [0.45, 1.45], rtol=1e-6)
+    assert other.data.tolist() == [5.0]
+    no_ema = SGD(0.5)
+    no_ema.apply([np.array([1.0, 1.0])], [w])
+    before = w.data.copy()
+    no_ema.finalize_variable_values([w])
+    np.testing.assert_array_equal(w.data, before)
+
+
+def _fit_dense(optimizer, epochs=2):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 3)).astype(np.float32), rng.normal(size=(32, 2)).astype(np.float32)
+    lamina.seed(1)
+    model = lamina.Sequential([lamina.layers.Input((3,)), lamina.layers.Dense(2)])
+    model.compile(optimizer=optimizer, loss="mse")
+    model.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
+    return model
+
+
+def test_fit_ends_with_the_moving_averages():
+    model = _fit_dense(SGD(0.1, use_ema=True, ema_momentum=0.5))
+    state = model.optimizer.get_state()
+    kernel, bias = model.get_weights()
+    np.testing.assert_array_equal(kernel, state["0/average"])
+    np.testing.assert_array_equal(bias, state["1/average"])
+    plain_kernel = _fit_dense(SGD(0.1)).get_weights()[0]
+    assert not np.allclose(kernel, plain_kernel)
+
+
+def test_fit_scales_the_loss_and_unscales_the_gradients():
+    scaled = _fit_dense(SGD(0.1, loss_scale_factor=1024.0))  # a power of two: exact
+    plain = _fit_dense(SGD(0.1))
+    for a, b in zip(scaled.get_weights(), plain.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_with_gradient_accumulation():
+    model = _fit_dense(SGD(0.1, gradient_accumulation_steps=2))
+    assert model.optimizer.iterations == 4  # 2 epochs of 4 batches, one update per 2
+    untrained = _fit_dense(SGD(0.1), epochs=0)
+    assert not np.allclose(model.get_weights()[0], untrained.get_weights()[0])
