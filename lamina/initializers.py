@@ -23,6 +23,8 @@ import inspect
 import math
 import numbers
 
+import numpy as np
+
 from lamina import backend
 from lamina.backend import xp
 
@@ -153,18 +155,47 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
-    """Every element equal to the scalar ``value``.
+    """Every element equal to ``value``: a number, or an array (or nested list) broadcast to the
+    weight's shape, as Keras does; an array is kept as a list in the config.
 
     >>> Constant(0.1)((2,))
     array([0.1, 0.1], dtype=float32)
+    >>> import numpy as np
+    >>> init = Constant(np.log([0.25, 4.0]))  # e.g. an output bias from the class priors
+    >>> init((3, 2))[0]
+    array([-1.3862944,  1.3862944], dtype=float32)
+    >>> init.get_config()
+    {'value': [-1.3862943611198906, 1.3862943611198906]}
     """
 
-    def __init__(self, value: float = 0.0):
-        self.value = _check_number(value, "value", "Constant")
+    def __init__(self, value=0.0):
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            self.value = _check_number(value, "value", "Constant")
+            return
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError):  # ragged nested lists
+            array = None
+        if array is None or array.dtype.kind not in "iuf" or not np.isfinite(array).all():
+            raise ValueError(
+                f"Constant argument value must be a finite number or an array of finite numbers, "
+                f"got {value!r}"
+            )
+        self.value = float(array) if array.ndim == 0 else array.astype(np.float64).tolist()
 
     def __call__(self, shape, dtype=None):
         dtype = _standardize_dtype(dtype, "Constant")
-        return xp.full(_standardize_shape(shape), self.value, dtype=dtype)
+        shape = _standardize_shape(shape)
+        if isinstance(self.value, float):
+            return xp.full(shape, self.value, dtype=dtype)
+        value = xp.asarray(self.value, dtype=dtype)
+        try:
+            return xp.array(xp.broadcast_to(value, shape), order="C")  # a writable copy
+        except ValueError:
+            raise ValueError(
+                f"Constant value of shape {tuple(value.shape)} does not broadcast to the weight's "
+                f"shape {shape}"
+            ) from None
 
     def get_config(self) -> dict:
         return {"value": self.value}

@@ -1,6 +1,9 @@
-"""Small data utilities that Keras tutorials use: ``to_categorical``, ``pad_sequences``,
+"""Small utilities that Keras tutorials use: ``to_categorical``, ``pad_sequences``,
 ``timeseries_dataset_from_array`` (which lives in ``lamina/data/timeseries.py``), ``save_img``
-and ``image_grid`` (PNG files by ``lamina/png.py``, no imaging library needed).
+and ``image_grid`` (PNG files by ``lamina/png.py``, no imaging library needed), ``get_file``
+(``lamina/file_utils.py``), ``load_img``, ``img_to_array`` and ``array_to_img``
+(``lamina/image_utils.py``), ``plot_model`` and ``model_to_dot``
+(``lamina/model_visualization.py``).
 
 >>> to_categorical([0, 2, 1], num_classes=3).tolist()
 [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
@@ -11,11 +14,16 @@ and ``image_grid`` (PNG files by ``lamina/png.py``, no imaging library needed).
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
+from lamina import image_utils
 from lamina.backend import seed as set_random_seed  # keras.utils.set_random_seed
 from lamina.data.timeseries import timeseries_dataset_from_array
+from lamina.file_utils import get_file
+from lamina.image_utils import array_to_img, img_to_array, load_img
+from lamina.model_visualization import model_to_dot, plot_model
 from lamina.png import write_png
 
 
@@ -85,7 +93,8 @@ def pad_sequences(
     return out
 
 
-__all__ = ["image_grid", "normalize", "pad_sequences", "save_img", "set_random_seed",
+__all__ = ["array_to_img", "get_file", "image_grid", "img_to_array", "load_img", "model_to_dot",
+           "normalize", "pad_sequences", "plot_model", "save_img", "set_random_seed",
            "timeseries_dataset_from_array", "to_categorical"]  # fmt: skip
 
 
@@ -116,8 +125,10 @@ def image_grid(images, cols=None, padding=2, pad_value=None):
     return grid
 
 
-def save_img(path, x, data_format=None, file_format=None, scale=True):
-    """Save an image array as a PNG file, as ``keras.utils.save_img``.
+def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
+    """Save an image array to a file, as ``keras.utils.save_img``: PNG by lamina's own writer,
+    other formats (JPEG, ...) through Pillow when it is installed (``kwargs`` go to its
+    ``Image.save``).
 
     ``x`` has shape ``(height, width)`` or ``(height, width, channels)`` with 1, 3 or 4 channels
     (``data_format="channels_first"`` for ``(channels, height, width)``). With ``scale`` the
@@ -126,7 +137,20 @@ def save_img(path, x, data_format=None, file_format=None, scale=True):
     """
     fmt = (file_format or os.path.splitext(os.fspath(path))[1].lstrip(".") or "png").lower()
     if fmt != "png":
-        raise ValueError(f"save_img writes PNG files only, got format {fmt!r}")
+        if image_utils._pil() is None:
+            raise ValueError(
+                f"save_img writes PNG files only without Pillow, got format {fmt!r}: "
+                "pip install pillow to write other formats"
+            )
+        img = array_to_img(x if np.ndim(x) == 3 else np.asarray(x)[..., None], data_format, scale)
+        fmt = "jpeg" if fmt == "jpg" else fmt
+        if img.mode == "RGBA" and fmt == "jpeg":
+            warnings.warn(
+                "The JPEG format does not support RGBA images, converting to RGB.", stacklevel=2
+            )
+            img = img.convert("RGB")
+        img.save(path, format=fmt, **kwargs)
+        return
     x = np.asarray(x, dtype=np.float64)
     if data_format == "channels_first" and x.ndim == 3:
         x = np.moveaxis(x, 0, -1)

@@ -116,8 +116,26 @@ def test_zeros_ones_constant_identity_values():
     np.testing.assert_array_equal(Identity(gain=0.5)((2, 4)), 0.5 * np.eye(2, 4))
     with pytest.raises(ValueError, match="2-D"):
         Identity()((2, 2, 2))
-    with pytest.raises(ValueError, match="value"):
-        Constant([1.0, 2.0])
+    with pytest.raises(ValueError, match="finite number"):
+        Constant("half")
+
+
+def test_constant_broadcasts_an_array_value_to_the_weight_shape():
+    # keras.io "imbalanced classification": an output bias from the class priors
+    pos, neg = 3, 97
+    init = Constant(np.log([pos / neg]))
+    np.testing.assert_allclose(init((1,)), [np.log(pos / neg)], rtol=1e-6)
+    rows = Constant(np.array([1.0, 2.0, 3.0]))((2, 3))
+    np.testing.assert_array_equal(rows, [[1, 2, 3], [1, 2, 3]])
+    assert rows.dtype == np.float32 and rows.flags["C_CONTIGUOUS"] and rows.flags.writeable
+    assert Constant([[1, 2]])((2, 2), dtype="int32").tolist() == [[1, 2], [1, 2]]
+    assert init.get_config() == {"value": [float(np.log(pos / neg))]}  # a list: JSON
+    assert Constant(np.float32(0.5)).value == Constant(np.array(0.5)).value == 0.5
+    with pytest.raises(ValueError, match=r"shape \(3,\) does not broadcast to .* \(4,\)"):
+        Constant([1.0, 2.0, 3.0])((4,))
+    for bad in ([1.0, np.nan], [[1.0], [2.0, 3.0]], [True, False], float("inf")):
+        with pytest.raises(ValueError, match="finite number"):
+            Constant(bad)
 
 
 # ----- statistics of the random initializers -----
@@ -379,6 +397,7 @@ def test_get_errors_name_the_valid_choices():
         Zeros(),
         Ones(),
         Constant(2.5),
+        Constant(np.array([1.0, -2.0, 0.5])),
         Identity(gain=3.0),
         RandomNormal(mean=1.0, stddev=0.3, seed=4),
         RandomUniform(minval=-2.0, maxval=3.0, seed=4),

@@ -10,6 +10,8 @@ array([3., 5., 7.], dtype=float32)
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as _np
 
 from lamina import backend
@@ -286,26 +288,42 @@ class Tensor:
         return self._compare(other, xp.greater_equal)
 
     # ----- methods mirroring lamina.ops -----
-    def sum(self, axis=None, keepdims=False):
+    # The reductions also take PyTorch's names, dim= and keepdim=, for code ported from PyTorch.
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
         return _ops.sum(self, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
         return _ops.mean(self, axis=axis, keepdims=keepdims)
 
     def var(self, axis=None, keepdims=False, ddof=0):
         return _ops.var(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
-    def max(self, axis=None, keepdims=False):
-        return _ops.max(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """The maximum over ``axis``. With PyTorch's ``dim=``, PyTorch's result: the pair
+        ``(values, indices)``, so that ``values, indices = x.max(dim=1)`` works as ported."""
+        return self._extreme(_ops.max, _ops.argmax, axis, keepdims, dim, keepdim)
 
-    def min(self, axis=None, keepdims=False):
-        return _ops.min(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """The minimum over ``axis``; with ``dim=``, the pair ``(values, indices)`` (PyTorch)."""
+        return self._extreme(_ops.min, _ops.argmin, axis, keepdims, dim, keepdim)
 
-    def argmax(self, axis=None):
-        return _ops.argmax(self, axis=axis)
+    def _extreme(self, reduce, arg, axis, keepdims, dim, keepdim):
+        torch_style = dim is not None
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
+        values = reduce(self, axis=axis, keepdims=keepdims)
+        if not torch_style:
+            return values
+        return ValuesIndices(values, arg(self, axis=axis, keepdims=keepdims))
 
-    def argmin(self, axis=None):
-        return _ops.argmin(self, axis=axis)
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
+        return _ops.argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
+        return _ops.argmin(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape):
         return _ops.reshape(self, shape[0] if len(shape) == 1 else shape)
@@ -364,6 +382,22 @@ class Tensor:
 
     def log_softmax(self, axis=-1):
         return _ops.log_softmax(self, axis=axis)
+
+
+class ValuesIndices(NamedTuple):
+    """What ``x.max(dim=...)`` and ``x.min(dim=...)`` return, as PyTorch's ``torch.max``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _torch_names(axis, keepdims, dim, keepdim):
+    """``axis``/``keepdims`` from NumPy's or PyTorch's (``dim``/``keepdim``) spelling."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"give axis or dim, not both (got axis={axis!r}, dim={dim!r})")
+        axis = tuple(dim) if isinstance(dim, list) else dim
+    return axis, keepdims if keepdim is None else keepdim
 
 
 def _to_numpy(value):

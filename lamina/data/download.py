@@ -4,7 +4,7 @@ Files live in ``<data dir>/<dataset>/<original file name>``; the data dir is ``$
 or ``~/.lamina/datasets``. Every file, cached or fresh, is checked against a SHA-256 pinned in the
 loader before it is parsed. A download goes to a temporary file next to its destination and is
 renamed into place only once its checksum is right, so a failed or partial download leaves
-nothing behind.
+nothing behind. ``download_file`` is that download for any URL (``lamina.utils.get_file`` uses it).
 
 >>> import os
 >>> from unittest import mock
@@ -77,7 +77,12 @@ def mirror_urls(dataset: str, mirrors: Sequence[str]) -> list[str]:
 
 def sha256sum(path: str | os.PathLike) -> str:
     """The hex SHA-256 of a file."""
-    digest = hashlib.sha256()
+    return hash_file(path, "sha256")
+
+
+def hash_file(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    """The hex digest of a file (``algorithm``: any name ``hashlib.new`` knows)."""
+    digest = hashlib.new(algorithm, usedforsecurity=False)
     with open(path, "rb") as stream:
         while chunk := stream.read(_CHUNK):
             digest.update(chunk)
@@ -130,34 +135,56 @@ def fetch(dataset: str, files: Sequence[RemoteFile], mirrors: Sequence[str]) -> 
 
 
 def _download(url: str, dest: Path, remote: RemoteFile) -> None:
+    download_file(url, dest, expected_hash=remote.sha256, size=remote.size)
+
+
+def download_file(
+    url: str,
+    dest: str | os.PathLike,
+    algorithm: str = "sha256",
+    expected_hash: str | None = None,
+    size: int | None = None,
+) -> str:
+    """Download ``url`` to ``dest`` and return the file's hex digest (``algorithm``: any name
+    ``hashlib.new`` knows). The bytes go to a temporary file next to ``dest``, renamed into
+    place only once complete and, given ``expected_hash``, matching it (else ``ChecksumError``):
+    a failed download leaves nothing behind and keeps the file that was there.
+    """
+    dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
-        print(f"Downloading {url}", file=sys.stderr)
+        print(f"Downloading data from {url}", file=sys.stderr)
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT) as response:
-            actual, received = _copy(response, out, remote)
+            announced = response.headers.get("Content-Length", "")
+            total = size or (int(announced) if announced.isdigit() else None)
+            actual, received = _copy(response, out, algorithm, total, dest.name)
         # http.client returns a short body silently when the server hangs up early
-        announced = response.headers.get("Content-Length", "")
         if announced.isdigit() and received < int(announced):
             raise OSError(f"the connection closed after {received:,} of {int(announced):,} bytes")
-        if actual != remote.sha256:
+        if expected_hash is not None and actual != expected_hash.lower():
+            label = _LABELS.get(algorithm, algorithm)
+            wanted = f"{expected_hash} ({size:,} bytes)" if size else expected_hash
             raise ChecksumError(
-                f"{url} sent a file whose SHA-256 is {actual} ({received:,} bytes), expected "
-                f"{remote.sha256} ({remote.size:,} bytes); nothing was saved. The mirror may be "
-                f"serving a different or damaged file: retry later, or put the original file at "
-                f"{dest}"
+                f"{url} sent a file whose {label} is {actual} ({received:,} bytes), expected "
+                f"{wanted}; nothing was saved. The mirror may be serving a different or damaged "
+                f"file: retry later, or put the original file at {dest}"
             )
         os.chmod(temp, 0o644)  # mkstemp makes it private; a cache may be shared
         os.replace(temp, dest)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    return actual
 
 
-def _copy(response, out, remote: RemoteFile) -> tuple[str, int]:
-    """Stream ``response`` into ``out``; returns the SHA-256 and the byte count."""
-    digest, received = hashlib.sha256(), 0
-    bar = tqdm(total=remote.size, unit="B", unit_scale=True, desc=remote.name, disable=None)
+_LABELS = {"sha256": "SHA-256", "md5": "MD5"}
+
+
+def _copy(response, out, algorithm: str, total: int | None, name: str) -> tuple[str, int]:
+    """Stream ``response`` into ``out``; returns the hex digest and the byte count."""
+    digest, received = hashlib.new(algorithm, usedforsecurity=False), 0
+    bar = tqdm(total=total, unit="B", unit_scale=True, desc=name, disable=None)
     with bar:  # drawn only on a terminal
         while chunk := response.read(_CHUNK):
             digest.update(chunk)

@@ -9,17 +9,18 @@
 from __future__ import annotations
 
 from lamina import activations, initializers, ops
-from lamina.layers.layer import Layer, _serialize
+from lamina.layers.layer import Layer, _serialize, activation_property
 
 
 class Activation(Layer):
     """Apply an activation function given by name or callable."""
 
     supports_masking = True
+    activation = activation_property
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        self.activation = activations.get(activation)
+        self.activation = activation
 
     def call(self, inputs, training=False):
         return self.activation(inputs)

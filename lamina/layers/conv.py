@@ -17,8 +17,10 @@ subclasses that fix the rank. Inputs are ``(batch, steps, channels)`` (1-D) or
 
 from __future__ import annotations
 
+import numbers
+
 from lamina import activations, initializers, ops, regularizers
-from lamina.layers.layer import Layer, _serialize
+from lamina.layers.layer import Layer, _serialize, activation_property
 from lamina.ops import conv as conv_ops
 
 
@@ -48,13 +50,17 @@ def check_input(layer, shape, rank, channels=None):
         )
 
 
-def _check_positive_int(value, what):
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+def _check_positive_int(value, what) -> int:
+    """``value`` as a Python int (NumPy integers accepted, so configs stay JSON)."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
         raise ValueError(f"{what} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 class _ConvBase(Layer):
     """What every convolution layer shares: geometry, activation, bias, and their config."""
+
+    activation = activation_property
 
     def __init__(
         self,
@@ -80,7 +86,7 @@ class _ConvBase(Layer):
         self.dilation_rate = conv_ops.normalize_tuple(dilation_rate, rank, "dilation_rate")
         self.padding = conv_ops.normalize_padding(padding, allow_causal=allow_causal)
         self.data_format = normalize_data_format(data_format)
-        self.activation = activations.get(activation)
+        self.activation = activation
         self.use_bias = bool(use_bias)
         self.bias_initializer = initializers.get(bias_initializer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
@@ -171,14 +177,14 @@ class BaseConv(_ConvBase):
             allow_causal=rank == 1,
             **kwargs,
         )
-        _check_positive_int(filters, f"{type(self).__name__} filters")
+        filters = _check_positive_int(filters, f"{type(self).__name__} filters")
         if groups != 1:
             raise ValueError(
                 f"groups={groups} is not supported (only 1); for one group per channel use "
                 "DepthwiseConv2D"
             )
         self.filters = filters
-        self.groups = groups
+        self.groups = int(groups)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.kernel_constraint = kernel_constraint
@@ -298,7 +304,7 @@ class BaseConvTranspose(_ConvBase):
             bias_constraint=bias_constraint,
             **kwargs,
         )
-        _check_positive_int(filters, f"{type(self).__name__} filters")
+        filters = _check_positive_int(filters, f"{type(self).__name__} filters")
         self.filters = filters
         self.output_padding = None
         if output_padding is not None:
@@ -431,7 +437,7 @@ class BaseDepthwiseConv(_ConvBase):
             allow_causal=rank == 1,
             **kwargs,
         )
-        _check_positive_int(depth_multiplier, "depth_multiplier")
+        depth_multiplier = _check_positive_int(depth_multiplier, "depth_multiplier")
         self.depth_multiplier = depth_multiplier
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
@@ -569,7 +575,7 @@ class BaseSeparableConv(BaseDepthwiseConv):
             bias_constraint=bias_constraint,
             **kwargs,
         )
-        _check_positive_int(filters, f"{type(self).__name__} filters")
+        filters = _check_positive_int(filters, f"{type(self).__name__} filters")
         self.filters = filters
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)

@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import numbers
+
 from lamina import activations, initializers, ops, regularizers
-from lamina.layers.layer import Layer, _serialize
+from lamina.layers.layer import Layer, _serialize, activation_property
 
 
 class Dense(Layer):
@@ -20,6 +22,7 @@ class Dense(Layer):
     """
 
     supports_masking = True
+    activation = activation_property
 
     def __init__(
         self,
@@ -36,10 +39,10 @@ class Dense(Layer):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+        if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Dense units must be a positive integer, got {units!r}")
-        self.units = units
-        self.activation = activations.get(activation)
+        self.units = int(units)  # NumPy integers too (Dense(np.prod(shape))); JSON configs
+        self.activation = activation
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 from lamina import initializers, ops, regularizers
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
@@ -42,10 +44,10 @@ class Embedding(Layer):
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"Embedding {arg} must be a positive integer, got {value!r}")
-        self.input_dim = input_dim
-        self.output_dim = output_dim
+        self.input_dim = int(input_dim)  # NumPy integers too; JSON configs
+        self.output_dim = int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = embeddings_constraint

@@ -22,7 +22,7 @@ import functools
 import inspect
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -193,12 +193,39 @@ def _marking_built(build):
     return wrapped
 
 
+def _get_activation(layer):
+    return layer._activation
+
+
+def _set_activation(layer, value) -> None:
+    from lamina import activations
+
+    layer._activation = activations.get(value)
+
+
+activation_property = property(
+    _get_activation,
+    _set_activation,
+    doc="""The function applied to the layer's output. Setting it takes what the constructor
+    takes (a name, a callable, or None for linear), so Grad-CAM's
+    ``model.layers[-1].activation = None`` leaves the logits.
+
+    >>> from lamina.layers import Dense
+    >>> layer = Dense(2, activation="softmax")
+    >>> layer.activation = None
+    >>> layer.activation.__name__
+    'linear'
+    """,
+)
+
+
 class Layer:
     """Base class of layers (and models).
 
     Training: a call's ``training`` is the caller's value, else that of the layer call it runs
-    inside, else the default of ``call``'s own ``training`` argument (Keras's rule: the
-    augmentation layers default to True, so ``RandomFlip()(images)`` flips).
+    inside, else the mode ``train()``/``eval()`` set (PyTorch's), else the default of ``call``'s
+    own ``training`` argument (Keras's rule: the augmentation layers default to True, so
+    ``RandomFlip()(images)`` flips).
 
     Masks: a layer whose ``call`` has a ``mask`` parameter receives the mask of its input
     (attached by ``Embedding(mask_zero=True)`` or ``Masking``). A layer with
@@ -290,19 +317,27 @@ class Layer:
     def add_weight(
         self,
         shape=(),
-        initializer="glorot_uniform",
+        initializer=None,
         dtype=None,
         trainable=True,
         regularizer=None,
         constraint=None,
         name=None,
     ):
-        """Create a weight of ``shape`` with ``initializer`` and track it."""
+        """Create a weight of ``shape`` with ``initializer`` and track it. Without an
+        initializer (None), float weights start ``"glorot_uniform"`` and others at zero, as in
+        Keras."""
+        import numbers
+
         from lamina import constraints, initializers, regularizers
 
         dtype = dtype or self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if np.dtype(dtype).kind in "fc" else "zeros"
         init = initializers.get(initializer)
-        shape = tuple(int(s) for s in ((shape,) if isinstance(shape, int) else shape))
+        if shape is None:
+            shape = ()
+        shape = tuple(int(s) for s in ((shape,) if isinstance(shape, numbers.Integral) else shape))
         # C order for BLAS and in-place updates; asarray (unlike ascontiguousarray) keeps shape ()
         value = xp.asarray(init(shape, dtype=dtype), order="C")
         var = Variable(
@@ -399,13 +434,25 @@ class Layer:
         self._added_losses.append(loss)
 
     # ----- PyTorch-style access to the weights -----
-    def parameters(self) -> list:
-        """The trainable weights (what ``optimizer = Adam(params=model.parameters())`` takes)."""
-        return self.trainable_weights
+    def parameters(self) -> Parameters:
+        """The trainable weights, as a live view (what ``Adam(model.parameters())`` takes).
+
+        The view reads ``trainable_weights`` each time it is used, so an optimizer made before
+        the model's first call (which creates the weights of a lazily built model) picks the
+        weights up at its first ``step()``.
+
+        >>> import lamina
+        >>> from lamina.layers import Dense
+        >>> layer = Dense(2)
+        >>> params = layer.parameters()
+        >>> len(params), layer(lamina.tensor([[1.0, 2.0]])).shape, len(params)
+        (0, (1, 2), 2)
+        """
+        return Parameters(self)
 
     def named_parameters(self) -> list:
-        """``(dotted name, weight)`` pairs of the trainable weights."""
-        return [(_dotted(v.name), v) for v in self.trainable_weights]
+        """``(name, weight)`` pairs of the trainable weights, named as in ``state_dict()``."""
+        return [(key, v) for key, v in self._state_names() if v.requires_grad]
 
     def zero_grad(self) -> None:
         """Clear every weight's ``.grad`` (before a new ``loss.backward()``)."""
@@ -413,20 +460,58 @@ class Layer:
             v.grad = None
 
     def state_dict(self) -> dict:
-        """Every weight (trainable or not) as a NumPy copy, keyed by dotted name:
-        ``{"dense.kernel": ..., "dense.bias": ...}``."""
+        """Every weight (trainable or not) as a NumPy copy, in creation order, keyed by name.
+
+        A subclassed model (a class of your own that holds its layers as attributes) names each
+        weight by its attribute path, as PyTorch does: ``conv1.kernel``, ``blocks.0.dense.bias``
+        (a nested ``Sequential`` or functional model counts its ``layers`` from 0). The keys are
+        then the same for every instance, so ``Net().load_state_dict(net.state_dict())`` works.
+        Built-in layers, ``Sequential`` and functional models name each weight by its layer's
+        name: ``{"dense.kernel": ..., "dense.bias": ...}``.
+
+        >>> import lamina
+        >>> from lamina.layers import Dense
+        >>> class Net(lamina.Model):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.hidden = Dense(3)
+        ...         self.out = Dense(1)
+        ...     def call(self, x):
+        ...         return self.out(self.hidden(x))
+        >>> net = Net()
+        >>> _ = net(lamina.tensor([[1.0, 2.0]]))
+        >>> list(net.state_dict())
+        ['hidden.kernel', 'hidden.bias', 'out.kernel', 'out.bias']
+        """
         state = {}
-        for v in self._all_variables():
-            key = _dotted(v.name)
+        for key, v in self._state_names():
             if key in state:
                 raise ValueError(f"two weights are named {key!r}: give the layers unique names")
             state[key] = v.numpy().copy()
         return state
 
+    def _state_names(self) -> list:
+        """``(state_dict key, weight)`` for every weight, in creation order."""
+        variables = self._all_variables()
+        if not _keys_by_attribute(self):
+            return [(_dotted(v.name), v) for v in variables]
+        paths: dict[int, str] = {}
+        _attribute_paths(self, "", paths, set())
+        return [(paths.get(id(v)) or _dotted(v.name), v) for v in variables]
+
     def load_state_dict(self, state_dict, strict: bool = True):
-        """Load weights by dotted name (shapes must match). With ``strict``, missing or
-        unexpected names are an error; otherwise they are returned as ``(missing, unexpected)``."""
-        own = {_dotted(v.name): v for v in self._all_variables()}
+        """Load weights by name (shapes must match). With ``strict``, missing or unexpected
+        names are an error; otherwise they are returned as ``(missing, unexpected)``.
+
+        A ``state_dict`` whose names are not this model's but that holds as many arrays, of the
+        same shapes in the same order (one saved from the same architecture before its layers
+        were named by attribute, or by another instance with other automatic layer names),
+        loads by position, as ``load_weights`` does.
+        """
+        named = self._state_names()
+        own = dict(named)
+        if set(state_dict) != set(own):
+            state_dict = _match_by_position(named, state_dict)
         missing = sorted(set(own) - set(state_dict))
         unexpected = sorted(set(state_dict) - set(own))
         if strict and (missing or unexpected):
@@ -440,6 +525,50 @@ class Layer:
         for key, value in values.items():
             own[key].assign(value)
         return missing, unexpected
+
+    # ----- PyTorch's training mode -----
+    _train_mode = None  # set by train()/eval(); None: each call uses its own default
+
+    def train(self, mode: bool = True):
+        """Put this layer and every layer in it in training mode (``mode=False``: inference),
+        as PyTorch's ``module.train()``; returns the layer.
+
+        The mode is what a call runs with when nothing else decides. The precedence is: an
+        explicit ``training=`` argument, then the ``training`` of the layer call it runs inside,
+        then the ``train()``/``eval()`` mode, then the default of the layer's ``call``.
+        ``fit``, ``evaluate`` and ``predict`` pass ``training`` explicitly, so the mode does not
+        change them.
+
+        >>> import lamina
+        >>> from lamina.layers import Dropout
+        >>> x = lamina.tensor([[1.0, 1.0, 1.0, 1.0]])
+        >>> drop = Dropout(0.5)
+        >>> drop(x).tolist()  # inference by default, as in Keras
+        [[1.0, 1.0, 1.0, 1.0]]
+        >>> drop.train().training, sorted(set(drop(x).numpy().ravel())) != [1.0]
+        (True, True)
+        >>> drop.eval()(x).tolist(), drop(x, training=True).shape
+        ([[1.0, 1.0, 1.0, 1.0]], (1, 4))
+        """
+        if not isinstance(mode, bool):
+            raise ValueError(f"train(mode) expects True or False, got {mode!r}")
+        for layer in self._flatten_layers():
+            layer._train_mode = mode
+        return self
+
+    def eval(self):
+        """Put this layer and every layer in it in inference mode: ``train(False)``."""
+        return self.train(False)
+
+    @property
+    def training(self) -> bool:
+        """Whether ``train()`` put the layer in training mode (False after ``eval()``, and
+        before either is called, when each call uses its own default)."""
+        return self._train_mode is True
+
+    @training.setter
+    def training(self, value: bool) -> None:  # this layer only, as PyTorch's attribute
+        self._train_mode = None if value is None else bool(value)
 
     # ----- the contract -----
     def build(self, input_shape) -> None:
@@ -551,11 +680,16 @@ class Layer:
                     "the model with a TextVectorization or StringLookup layer"
                 )
         self._maybe_build(_shape_of(inputs))
-        # training: the caller's value, else the enclosing call's, else this call's default
-        # (True for the augmentation layers, as in Keras)
+        # training: the caller's value, else the enclosing call's, else the train()/eval()
+        # mode, else this call's default (True for the augmentation layers, as in Keras)
         outer = _call_context.training
         if training is None:
-            training = outer if outer is not None else _training_default(type(self))
+            if outer is not None:
+                training = outer
+            elif self._train_mode is not None:
+                training = self._train_mode
+            else:
+                training = _training_default(type(self))
         takes_training, takes_mask = _call_takes(type(self))
         if mask is not None and takes_mask:
             kwargs["mask"] = mask
@@ -606,6 +740,96 @@ class Layer:
 
 def _dotted(name: str) -> str:
     return name.replace("/", ".")
+
+
+class Parameters(Sequence):
+    """A live view of a layer's trainable weights (``layer.parameters()``): it reads
+    ``trainable_weights`` whenever it is iterated, indexed or measured."""
+
+    live_parameters = True  # optimizers re-read a live view while it is empty
+
+    def __init__(self, layer: Layer):
+        self._layer = layer
+
+    def __getitem__(self, index):
+        return self._layer.trainable_weights[index]
+
+    def __len__(self) -> int:
+        return len(self._layer.trainable_weights)
+
+    def __iter__(self):
+        return iter(self._layer.trainable_weights)
+
+    def __eq__(self, other):
+        if isinstance(other, (Parameters, list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __add__(self, other) -> list:  # a.parameters() + b.parameters(), as with lists
+        return list(self) + list(other)
+
+    def __radd__(self, other) -> list:
+        return list(other) + list(self)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"Parameters({self._layer.trainable_weights!r})"
+
+
+def _keys_by_attribute(layer) -> bool:
+    """Whether ``state_dict`` names ``layer``'s weights by attribute path: a subclassed model,
+    or a layer class of the user's own (lamina's built-in layers, ``Sequential`` and functional
+    models keep their layer names)."""
+    from lamina.models.functional import Functional
+    from lamina.models.model import Model
+    from lamina.models.sequential import Sequential
+
+    if isinstance(layer, (Functional, Sequential)):
+        return False
+    return isinstance(layer, Model) or type(layer).__module__.split(".")[0] != "lamina"
+
+
+def _attribute_paths(layer, prefix: str, paths: dict, seen: set) -> None:
+    """``paths[id(weight)] = "<attribute path>.<weight name>"`` for every weight of ``layer``
+    reachable through attributes (a list or tuple adds its index), each layer by its first
+    path. A nested Sequential or functional model names its layers by position."""
+    if id(layer) in seen:
+        return
+    seen.add(id(layer))
+    for v in layer._variables:  # "<layer name>/<weight name>": keep the weight name
+        name = v.name or ""
+        own = name[len(layer.name) + 1 :] if name.startswith(f"{layer.name}/") else None
+        paths.setdefault(id(v), prefix + _dotted(own or name.rsplit("/", 1)[-1]))
+    from lamina.models.functional import Functional
+    from lamina.models.sequential import Sequential
+
+    if isinstance(layer, (Functional, Sequential)):
+        children = [(str(i), child) for i, child in enumerate(layer.layers)]
+    else:
+        children = []
+        for attr, value in vars(layer).items():
+            if attr in ("_sublayers", "_parent"):
+                continue
+            if isinstance(value, Layer):
+                children.append((attr, value))
+            elif isinstance(value, (list, tuple)):
+                items = enumerate(value)
+                children += [(f"{attr}.{i}", v) for i, v in items if isinstance(v, Layer)]
+    for path, child in children:
+        _attribute_paths(child, f"{prefix}{path}.", paths, seen)
+
+
+def _match_by_position(named: list, state_dict):
+    """``state_dict`` renamed to this model's keys when it holds the same number of arrays with
+    the same shapes in the same order (else unchanged): another instance's automatic layer
+    names, or the names a subclassed model had before it was keyed by attribute."""
+    values = list(state_dict.values())
+    if len(values) == len(named) and all(
+        tuple(xp.asarray(value).shape) == v.shape for value, (_, v) in zip(values, named)
+    ):
+        return {key: value for (key, _), value in zip(named, values)}
+    return state_dict
 
 
 def _holds_text(items) -> bool:

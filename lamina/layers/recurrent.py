@@ -16,6 +16,8 @@ gate order of the weights are in those ops' docstrings.
 
 from __future__ import annotations
 
+import numbers
+
 from lamina import activations, backend, initializers, ops, regularizers
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
@@ -76,12 +78,12 @@ class BaseRNN(Layer):
         kwargs.pop("time_major", None)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         who = type(self).__name__
-        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+        if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"{who} units must be a positive integer, got {units!r}")
         for what, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
             if not 0 <= rate < 1:
                 raise ValueError(f"{who} {what} must be in [0, 1), got {rate}")
-        self.units = units
+        self.units = int(units)  # NumPy integers too; JSON configs
         self.activation = _activation_name(activation, who, "activation")
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)

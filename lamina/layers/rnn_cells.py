@@ -19,6 +19,8 @@ Python step at a time: the layers are the fast path.
 
 from __future__ import annotations
 
+import numbers
+
 from lamina import backend, initializers, ops, regularizers
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
@@ -66,9 +68,9 @@ class _Cell(Layer):
         kwargs.pop("implementation", None)  # Keras's kernel choice: one fused op here
         super().__init__(**kwargs)
         who = type(self).__name__
-        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+        if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"{who} units must be a positive integer, got {units!r}")
-        self.units = units
+        self.units = int(units)  # NumPy integers too; JSON configs
         self.activation = _activation_name(activation, who, "activation")
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -85,7 +87,7 @@ class _Cell(Layer):
         self.seed = seed
         self._seed_generator = None if seed is None else SeedGenerator(seed)
         self._dropout_mask = self._recurrent_dropout_mask = None
-        self.output_size = units
+        self.output_size = self.units
 
     # ----- weights -----
     def _bias_shape(self):
@@ -192,7 +194,7 @@ class SimpleRNNCell(_Cell):
 
     def __init__(self, units, activation="tanh", **kwargs):
         super().__init__(units, activation=activation, **kwargs)
-        self.state_size = units
+        self.state_size = self.units
 
     def call(self, inputs, states, training=False):
         x, h, recurrent_mask = self._step_arguments(inputs, _first(states), training)
@@ -227,7 +229,7 @@ class LSTMCell(_Cell):
             recurrent_activation, "LSTMCell", "recurrent_activation"
         )
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.state_size = [units, units]
+        self.state_size = [self.units, self.units]
 
     def _bias_initializer(self):
         if not self.unit_forget_bias:
@@ -286,7 +288,7 @@ class GRUCell(_Cell):
             recurrent_activation, "GRUCell", "recurrent_activation"
         )
         self.reset_after = bool(reset_after)
-        self.state_size = units
+        self.state_size = self.units
 
     def _bias_shape(self):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)

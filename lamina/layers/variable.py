@@ -45,8 +45,9 @@ class Variable(Tensor):
         (Keras 3's ``Variable.path``).
 
         Unlike Keras 3, whose ``name`` is the short name (``"kernel"``), lamina's ``name`` is
-        the path too: ``state_dict``, ``named_parameters`` and the optimizers' weight-decay
-        exclusions key weights by it, so it must be unique within a model.
+        the path too: the state dicts of Sequential and functional models, ``named_parameters``
+        and the optimizers' weight-decay exclusions key weights by it (subclassed models key
+        their state dicts by attribute path), so it must be unique within a model.
         """
         return self.name
 

@@ -86,7 +86,6 @@ class Model(Layer):
         self.loss = loss
         names = _output_keys(self)
         self._multi_output = len(names) > 1
-        metric_ids = list(metrics or []) if not isinstance(metrics, dict) else metrics
         if self._multi_output:
             self._output_losses = _per_output(loss, names, "loss")
             self._output_losses = [
@@ -96,7 +95,9 @@ class Model(Layer):
                 1.0 if loss_weights is None else loss_weights, names, "loss_weights"
             )
             self._loss_weights = [1.0 if w is None else float(w) for w in weights]
-            self._output_metric_ids = _per_output_metrics(metric_ids, names)
+            # Keras weights only weighted_metrics by sample_weight/class_weight, never metrics
+            self._output_metric_ids = _per_output_metrics(metrics, names)
+            self._output_weighted_ids = _per_output_metrics(weighted_metrics, names)
             self._loss_fn = None
         else:
             if isinstance(loss, dict):
@@ -105,16 +106,8 @@ class Model(Layer):
                 loss = loss[0]
             self._loss_fn = None if loss is None else losses.get(loss)
             self.loss = loss
-            if isinstance(metric_ids, dict):  # one output: its entry, by whatever name
-                metric_ids = [m for v in metric_ids.values()
-                              for m in (v if isinstance(v, (list, tuple)) else [v])]  # fmt: skip
-            elif len(metric_ids) == 1 and isinstance(metric_ids[0], (list, tuple)):
-                metric_ids = list(metric_ids[0])  # Keras's per-output form, one output
-        self._metric_ids = (
-            list(metric_ids) + list(weighted_metrics or [])
-            if not isinstance(metric_ids, dict)
-            else []
-        )
+            self._metric_ids = _one_output_metrics(metrics)
+            self._weighted_metric_ids = _one_output_metrics(weighted_metrics)
         self._metrics = None  # resolved when the output shape is known
         self.compiled = True
 
@@ -132,9 +125,13 @@ class Model(Layer):
             return
         self._loss_tracker = metrics.Mean(name="loss")
         if not getattr(self, "_multi_output", False):
-            self._metrics = [
-                metrics.get(m, loss=self.loss, output_shape=output_shape) for m in self._metric_ids
-            ]
+            plain, weighted = (
+                [metrics.get(m, loss=self.loss, output_shape=output_shape) for m in ids]
+                for ids in (self._metric_ids, self._weighted_metric_ids)
+            )
+            _name_metrics([(None, m) for m in plain], [(None, m) for m in weighted])
+            self._metrics = plain + weighted
+            self._metric_weighted = [False] * len(plain) + [True] * len(weighted)
             return
         # several outputs: with several losses, a tracker per output loss (in the order of a
         # loss dict, as Keras lists them); then every output's metrics named after it, sorted
@@ -145,12 +142,18 @@ class Model(Layer):
         order = [i for i in order if self._output_losses[i] is not None]
         tracked = [(metrics.Mean(name=f"{names[i]}_loss"), ("loss", i))
                    for i in (order if len(order) > 1 else [])]  # fmt: skip
-        compiled = []
-        for i, (name, ids) in enumerate(zip(names, self._output_metric_ids)):
-            for m in ids:
-                metric = metrics.get(m, loss=self._output_losses[i], output_shape=output_shape[i])
-                metric.name = f"{name}_{metric.name}"
-                compiled.append((metric, ("metric", i)))
+        plain, weighted = (
+            [
+                (name, metrics.get(m, loss=self._output_losses[i], output_shape=output_shape[i]))
+                for i, (name, ids) in enumerate(zip(names, per_output))
+                for m in ids
+            ]
+            for per_output in (self._output_metric_ids, self._output_weighted_ids)
+        )
+        _name_metrics(plain, weighted)
+        where = {name: i for i, name in enumerate(names)}
+        compiled = [(m, ("metric", where[name])) for name, m in plain]
+        compiled += [(m, ("weighted", where[name])) for name, m in weighted]
         compiled.sort(key=lambda pair: pair[0].name)
         self._metrics = [metric for metric, _ in tracked + compiled]
         self._metric_outputs = [where for _, where in tracked + compiled]
@@ -229,13 +232,24 @@ class Model(Layer):
         """One optimization step on a batch ``(x, y)`` or ``(x, y, sample_weight)``;
         returns the running metric values."""
         x, y, sample_weight = unpack(data)
-        variables = self.trainable_weights
-        for v in variables:
-            v.grad = None
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        self.optimizer.scale_loss(loss).backward()  # apply() divides by loss_scale_factor
-        self.optimizer.apply([v.grad for v in variables], variables)
+        variables = self.trainable_weights  # after the call: a lazy model builds in it
+        for v in variables:
+            v.grad = None
+        # a frozen model (a GAN's discriminator inside the combined model) still reports its
+        # loss and metrics, as Keras's does; there is just nothing to update
+        if not variables:
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+        elif not getattr(loss, "requires_grad", False):
+            warnings.warn(
+                f"the loss of {self.name} does not depend on any trainable weight: no weight "
+                "was updated (are the layers it uses frozen?)",
+                stacklevel=2,
+            )
+        else:
+            self.optimizer.scale_loss(loss).backward()  # apply() divides by loss_scale_factor
+            self.optimizer.apply([v.grad for v in variables], variables)
         return self.compute_metrics(x, y, y_pred, sample_weight, loss=loss)
 
     def test_step(self, data):
@@ -261,8 +275,8 @@ class Model(Layer):
             self._loss_tracker.update_state(loss.item(), sample_weight=batch)
         if not multi:
             pred = y_pred.data
-            for m in self._metrics:
-                m.update_state(y, pred, sample_weight=sample_weight)
+            for m, weighted in zip(self._metrics, self._metric_weighted):
+                m.update_state(y, pred, sample_weight=sample_weight if weighted else None)
             return self._metric_logs()
         for m, (kind, i) in zip(self._metrics, self._metric_outputs):
             if kind == "loss":
@@ -270,7 +284,8 @@ class Model(Layer):
                 if value is not None:
                     m.update_state(value.item(), sample_weight=batch)
             else:
-                m.update_state(y[i], y_pred[i].data, sample_weight=sample_weight)
+                weight = sample_weight if kind == "weighted" else None
+                m.update_state(y[i], y_pred[i].data, sample_weight=weight)
         return self._metric_logs()
 
     # ----- data validation -----
@@ -621,9 +636,23 @@ class Model(Layer):
         return _step_result(logs, return_dict)
 
     # ----- inspection -----
-    def summary(self, line_length=None, print_fn=None):
-        """Print the layers, their output shapes and parameter counts; as in Keras, a layer
-        not built yet shows shape ``?`` and ``0 (unbuilt)`` parameters.
+    def summary(
+        self,
+        line_length=None,
+        positions=None,
+        print_fn=None,
+        expand_nested=False,
+        show_trainable=False,
+        layer_range=None,
+    ):
+        """Print the layers, their output shapes and parameter counts, one line at a time
+        through ``print_fn`` (``print``); as in Keras, a layer not built yet shows shape ``?``
+        and ``0 (unbuilt)`` parameters.
+
+        ``positions`` end the columns (fractions of ``line_length``, or character positions);
+        ``show_trainable`` adds a "Trainable" column (``Y``/``N``, ``-`` for a layer without
+        weights); ``expand_nested`` lists the layers of nested models, indented, below them;
+        ``layer_range=[first, last]`` (layer names or regular expressions) limits the rows.
 
         >>> from lamina import layers, models
         >>> model = models.Sequential([layers.Dense(2, name="dense")], name="tiny")
@@ -638,8 +667,28 @@ class Model(Layer):
         Trainable params: 0
         Non-trainable params: 0
         ____________________________________________________________
+        >>> model.build((None, 3)); model.layers[0].trainable = False
+        >>> model.summary(show_trainable=True)
+        Model: "tiny"
+        ___________________________________________________________________________________
+        Layer (type)                      Output Shape                   Param #  Trainable
+        ===================================================================================
+        dense (Dense)                     (None, 2)                            8      N
+        ===================================================================================
+        Total params: 8
+        Trainable params: 0
+        Non-trainable params: 8
+        ___________________________________________________________________________________
         """
-        for line in summary_lines(self, line_length):
+        lines = summary_lines(
+            self,
+            line_length,
+            positions=positions,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
+        for line in lines:
             (print_fn or print)(line)
 
     def get_layer(self, name=None, index=None):
@@ -789,6 +838,42 @@ def _per_output_metrics(spec, names):
     if len(spec) == len(names) and all(isinstance(m, (list, tuple)) or m is None for m in spec):
         return [list(m or []) for m in spec]
     return [list(spec) for _ in names]
+
+
+def _one_output_metrics(spec) -> list:
+    """The metrics of a model with one output, however given: a list, Keras's per-output
+    ``[[...]]``, or a dict holding that output's entry (by whatever name)."""
+    if isinstance(spec, dict):
+        return [m for v in spec.values() for m in (v if isinstance(v, (list, tuple)) else [v])]
+    spec = list(spec or [])
+    if len(spec) == 1 and isinstance(spec[0], (list, tuple)):
+        return list(spec[0])  # Keras's per-output form, one output
+    return spec
+
+
+def _name_metrics(plain, weighted) -> None:
+    """Name the compiled metrics as Keras names their results: ``(output, metric)`` pairs
+    become ``output_name`` (``output`` None: ``name``); a repeated name gets ``_1``, ``_2``...,
+    and a weighted metric whose name is taken becomes ``weighted_name``."""
+    counts: dict = {}
+
+    def full(output, name):
+        return f"{output}_{name}" if output else name
+
+    def unique(name):
+        if name not in counts:
+            counts[name] = 1
+            return name
+        counts[name] += 1
+        return f"{name}_{counts[name] - 1}"
+
+    for output, metric in plain:
+        metric.name = unique(full(output, metric.name))
+    for output, metric in weighted:
+        name = full(output, metric.name)
+        metric.name = unique(
+            name if name not in counts else full(output, f"weighted_{metric.name}")
+        )
 
 
 def _output_keys(model) -> list:

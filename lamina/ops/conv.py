@@ -23,6 +23,8 @@ passes, and ``lamina.backend.keep_freed_heap`` for the allocator setting that ke
 
 from __future__ import annotations
 
+import numbers
+
 from lamina.autograd.function import Function
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
@@ -36,16 +38,19 @@ _LOOP_IM2COL_CHANNELS = 8
 # ----- geometry (shared with pooling) -----
 def normalize_tuple(value, rank: int, name: str, allow_zero: bool = False) -> tuple:
     """``3`` -> ``(3, 3)``; a sequence of ``rank`` positive integers is returned as a tuple."""
-    values = (value,) * rank if isinstance(value, int) else tuple(value)
+    try:
+        values = (value,) * rank if isinstance(value, numbers.Integral) else tuple(value)
+    except TypeError:  # neither an int nor a sequence
+        values = ()
     low = 0 if allow_zero else 1
     if len(values) != rank or not all(
-        isinstance(v, int) and not isinstance(v, bool) and v >= low for v in values
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low for v in values
     ):
         kind = "non-negative" if allow_zero else "positive"
         raise ValueError(
             f"{name} must be a {kind} integer or a tuple of {rank} of them, got {value!r}"
         )
-    return values
+    return tuple(int(v) for v in values)  # NumPy integers as Python ints: JSON configs
 
 
 def normalize_padding(padding, allow_causal: bool = False) -> str:

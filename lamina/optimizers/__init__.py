@@ -17,6 +17,7 @@ from lamina.optimizers.lion import Lion
 from lamina.optimizers.nadam import Nadam
 from lamina.optimizers.rmsprop import RMSprop
 from lamina.optimizers.sgd import SGD
+from lamina.optimizers import lr_scheduler  # PyTorch's epoch-wise schedulers
 
 __all__ = [
     "SGD",
@@ -32,6 +33,7 @@ __all__ = [
     "RMSprop",
     "deserialize",
     "get",
+    "lr_scheduler",
     "schedules",
     "serialize",
 ]

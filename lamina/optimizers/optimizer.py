@@ -22,7 +22,7 @@ import math
 import numbers
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 
 from lamina import backend
 from lamina.autograd.grad_mode import enable_grad, no_grad
@@ -74,7 +74,7 @@ def _check_int_or_none(name: str, value, least: int):
 def _check_learning_rate(value):
     if isinstance(value, schedules.LearningRateSchedule) or callable(value):
         return value
-    return check_positive("learning_rate", value)
+    return check_non_negative("learning_rate", value)  # 0 freezes the weights, as in Keras
 
 
 class Optimizer:
@@ -183,7 +183,17 @@ class Optimizer:
         self._no_decay_pattern = None
         # built on first use, once the subclass has set its hyperparameters
         self._params: list[Tensor] | None = None if params is None else list(params)
+        # model.parameters() is a live view: re-read while empty, as a model that builds its
+        # layers at its first call has no weights when the optimizer is made
+        self._param_source = params if getattr(params, "live_parameters", False) else None
+        if params is not None and not self._params and self._param_source is None:
+            raise ValueError(
+                f"{type(self).__name__} got an empty parameter list: the model has no weights "
+                "yet. Call the model on data or build() it first, or pass model.parameters(), "
+                "which picks up the weights the model creates at its first call"
+            )
         self._unbuilt_params = params is not None
+        self._param_group = None
 
     # ----- the two methods a subclass writes -----
     def build_state(self, param) -> dict:
@@ -225,22 +235,31 @@ class Optimizer:
     # ----- variables and state -----
     @property
     def built(self) -> bool:
-        return bool(self._variables) or self._unbuilt_params
+        self._refresh_params()
+        return bool(self._variables) or (self._unbuilt_params and bool(self._params))
 
     def build(self, variables: Iterable[Tensor]) -> None:
         """Create the state of each variable now (in this order) and bind them for ``step()``."""
         variables = list(variables)
-        if self._unbuilt_params:
+        self._refresh_params()
+        if self._unbuilt_params and self._params:
             self._unbuilt_params = False
             self.build(self._params)
         for v in variables:
             if id(v) not in self._slots:
                 self._add_variable(v)
-        if self._params is None:
+        if not self._params:
             self._params = variables
 
+    def _refresh_params(self) -> None:
+        """Read a live ``model.parameters()`` again while it is empty: the weights a model
+        creates at its first call are picked up by the first ``step()``."""
+        if not self._params and self._param_source is not None:
+            self._params = list(self._param_source)
+
     def _build_params(self) -> None:
-        if self._unbuilt_params:
+        self._refresh_params()
+        if self._unbuilt_params and self._params:
             self.build(self._params)
 
     def _add_variable(self, variable) -> dict:
@@ -339,6 +358,33 @@ class Optimizer:
         if "learning_rate" in state and not callable(self._learning_rate):
             self.learning_rate = float(state["learning_rate"])
 
+    # PyTorch's names for the same round trip
+    def state_dict(self) -> dict:
+        """PyTorch's name for ``get_state()``: a flat dict of NumPy arrays and numbers
+        (``numpy.savez(f, **optimizer.state_dict())``), restored by ``load_state_dict``."""
+        return self.get_state()
+
+    def load_state_dict(self, state_dict: Mapping) -> None:
+        """PyTorch's name for ``set_state(state)``: the optimizer must hold the same weights in
+        the same order (give it ``model.parameters()`` of the same architecture)."""
+        self.set_state(state_dict)
+
+    @property
+    def param_groups(self) -> list:
+        """PyTorch's ``param_groups``: one group, a dict with ``"params"`` (the bound weights),
+        ``"lr"`` and the optimizer's hyperparameters. Setting ``param_groups[0]["lr"]`` sets
+        ``learning_rate``, as PyTorch's learning-rate schedulers do.
+
+        >>> import lamina
+        >>> opt = lamina.optimizers.SGD([lamina.tensor([1.0], requires_grad=True)], lr=0.1)
+        >>> opt.param_groups[0]["lr"] = 0.05
+        >>> opt.learning_rate, sorted(opt.param_groups[0])
+        (0.05, ['lr', 'momentum', 'nesterov', 'params', 'weight_decay'])
+        """
+        if self._param_group is None:
+            self._param_group = ParamGroup(self)
+        return [self._param_group]
+
     # ----- applying gradients -----
     def apply(self, grads, variables=None) -> None:
         """One step: ``grads[i]`` (an array, a Tensor, or None to skip) updates
@@ -346,14 +392,15 @@ class Optimizer:
         variable with a ``constraint`` attribute (a callable) is projected after its update,
         ``w <- constraint(w)``, as in Keras. With ``gradient_accumulation_steps`` n, only every
         n-th call updates the weights; the others accumulate."""
-        if self._unbuilt_params:
-            self._build_params()
+        self._build_params()
         if variables is None:
             if self._params is None:
                 raise ValueError(
                     "apply(grads) without variables needs bound params: construct the optimizer "
                     "with params=... or call optimizer.build(variables) first"
                 )
+            if not self._params:
+                raise ValueError(_NO_WEIGHTS_YET)
             variables = self._params
         if not isinstance(grads, (list, tuple)):
             grads = list(grads)
@@ -470,11 +517,15 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        self._refresh_params()
+        if not self._params:
+            raise ValueError(_NO_WEIGHTS_YET)
         self.apply([p.grad for p in self._params], self._params)
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the bound params' gradients (to None, or to zeros in place)."""
+        self._refresh_params()
         for p in self._params or ():
             if set_to_none or p.grad is None:
                 p.grad = None
@@ -533,6 +584,61 @@ class Optimizer:
         hyper = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._hyperparameters)
         lr = self._learning_rate
         return f"{type(self).__name__}(learning_rate={lr!r}{', ' if hyper else ''}{hyper})"
+
+
+_NO_WEIGHTS_YET = (
+    "step() found no parameters to update: model.parameters() is still empty because the model "
+    "has no weights yet. Call the model on data or build() it before training, and check that "
+    "it has trainable weights"
+)
+
+
+class ParamGroup(MutableMapping):
+    """The optimizer's single parameter group, PyTorch style: ``"params"``, ``"lr"`` (read and
+    written through ``optimizer.learning_rate``), the hyperparameters and ``weight_decay``
+    (attributes of the optimizer), and any other key a caller stores (``"initial_lr"``)."""
+
+    def __init__(self, optimizer: Optimizer):
+        self._optimizer = optimizer
+        self._extra: dict = {}
+
+    def _attributes(self) -> tuple:
+        return ("weight_decay", *self._optimizer._hyperparameters)
+
+    def __getitem__(self, key):
+        opt = self._optimizer
+        if key == "lr":
+            return opt.learning_rate
+        if key == "params":
+            opt._refresh_params()
+            return list(opt._params or ())
+        if key in self._attributes():
+            return getattr(opt, key)
+        return self._extra[key]
+
+    def __setitem__(self, key, value) -> None:
+        if key == "lr":
+            self._optimizer.learning_rate = value
+        elif key == "params":
+            raise TypeError("param_groups[0]['params'] is read-only: make a new optimizer")
+        elif key in self._attributes():
+            setattr(self._optimizer, key, value)
+        else:
+            self._extra[key] = value
+
+    def __delitem__(self, key) -> None:
+        if key not in self._extra:
+            raise KeyError(f"cannot delete {key!r} from a parameter group")
+        del self._extra[key]
+
+    def __iter__(self):
+        return iter(("params", "lr", *self._attributes(), *self._extra))
+
+    def __len__(self) -> int:
+        return 2 + len(self._attributes()) + len(self._extra)
+
+    def __repr__(self):
+        return repr({k: self[k] for k in self if k != "params"})
 
 
 def _looks_like_params(value) -> bool:

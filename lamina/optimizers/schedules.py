@@ -1,13 +1,16 @@
 """Learning-rate schedules: callables ``step -> learning rate`` with Keras's names and formulas.
 
 An optimizer given a schedule calls it once per step with the 0-based step index
-(``optimizer.iterations``).
+(``optimizer.iterations``). A scalar step gives a float; an array of steps gives an array, as a
+Keras schedule gives a tensor (tutorials plot ``schedule(np.linspace(0, 100000))``).
 
 >>> from lamina.optimizers import SGD
 >>> from lamina.optimizers.schedules import ExponentialDecay
 >>> schedule = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
 >>> schedule(0), schedule(10), schedule(20)
 (0.1, 0.05, 0.025)
+>>> schedule(np.array([0, 10, 20])).tolist()
+[0.1, 0.05, 0.025]
 >>> opt = SGD(learning_rate=schedule)
 """
 
@@ -16,6 +19,9 @@ from __future__ import annotations
 import bisect
 import math
 import numbers
+from types import SimpleNamespace
+
+import numpy as np
 
 _REGISTRY: dict[str, type] = {}
 
@@ -27,14 +33,50 @@ def _check(name: str, value, positive: bool = True):
     return value
 
 
+# Each formula is written once against ``m``: Python's math for a scalar step (so a float step
+# gives exactly the float it always gave) or NumPy for an array of steps.
+_SCALAR = SimpleNamespace(
+    floor=math.floor,
+    ceil=math.ceil,
+    cos=math.cos,
+    log=math.log,
+    minimum=min,
+    maximum=max,
+    where=lambda condition, a, b: a if condition else b,
+    any=bool,
+    searchsorted=bisect.bisect_left,
+)
+_ARRAY = SimpleNamespace(
+    floor=np.floor,
+    ceil=np.ceil,
+    cos=np.cos,
+    log=np.log,
+    minimum=np.minimum,
+    maximum=np.maximum,
+    where=np.where,
+    any=np.any,
+    searchsorted=lambda a, v: np.searchsorted(a, v, side="left"),
+)
+
+
 class LearningRateSchedule:
-    """Base class: subclasses implement ``__call__(step) -> float`` and ``get_config()``."""
+    """Base class: subclasses implement ``__call__(step) -> float`` and ``get_config()``.
+
+    The built-in schedules implement ``_rate(step, m)`` instead, with ``m`` the math of a
+    scalar or of an array of steps, so that both give the same values.
+    """
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _REGISTRY[cls.__name__] = cls
 
-    def __call__(self, step: int) -> float:
+    def __call__(self, step):
+        if np.ndim(step) == 0:
+            step = step.item() if hasattr(step, "item") else step
+            return float(self._rate(step, _SCALAR))
+        return np.asarray(self._rate(np.asarray(step, dtype=np.float64), _ARRAY), np.float64)
+
+    def _rate(self, step, m):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(step)")
 
     def get_config(self) -> dict:
@@ -71,11 +113,11 @@ class ExponentialDecay(LearningRateSchedule):
         self.staircase = bool(staircase)
         self.name = name
 
-    def __call__(self, step: int) -> float:
+    def _rate(self, step, m):
         p = step / self.decay_steps
         if self.staircase:
-            p = math.floor(p)
-        return float(self.initial_learning_rate * self.decay_rate**p)
+            p = m.floor(p)
+        return self.initial_learning_rate * self.decay_rate**p
 
     def get_config(self) -> dict:
         return {
@@ -109,11 +151,11 @@ class InverseTimeDecay(LearningRateSchedule):
         self.staircase = bool(staircase)
         self.name = name
 
-    def __call__(self, step: int) -> float:
+    def _rate(self, step, m):
         p = step / self.decay_steps
         if self.staircase:
-            p = math.floor(p)
-        return float(self.initial_learning_rate / (1 + self.decay_rate * p))
+            p = m.floor(p)
+        return self.initial_learning_rate / (1 + self.decay_rate * p)
 
     def get_config(self) -> dict:
         return {
@@ -173,8 +215,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         self.values = values
         self.name = name
 
-    def __call__(self, step: int) -> float:
-        return float(self.values[bisect.bisect_left(self.boundaries, step)])
+    def _rate(self, step, m):
+        return np.asarray(self.values)[m.searchsorted(self.boundaries, step)]
 
     def get_config(self) -> dict:
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
@@ -204,14 +246,14 @@ class PolynomialDecay(LearningRateSchedule):
         self.cycle = bool(cycle)
         self.name = name
 
-    def __call__(self, step: int) -> float:
+    def _rate(self, step, m):
         horizon = self.decay_steps
         if self.cycle:
-            horizon = horizon * max(1, math.ceil(step / horizon))
+            horizon = horizon * m.maximum(1, m.ceil(step / horizon))
         else:
-            step = min(step, horizon)
+            step = m.minimum(step, horizon)
         delta = self.initial_learning_rate - self.end_learning_rate
-        return float(delta * (1 - step / horizon) ** self.power + self.end_learning_rate)
+        return delta * (1 - step / horizon) ** self.power + self.end_learning_rate
 
     def get_config(self) -> dict:
         return {
@@ -259,18 +301,18 @@ class CosineDecay(LearningRateSchedule):
         self.warmup_target = warmup_target
         self.warmup_steps = warmup_steps
 
-    def _decay(self, step, start_lr):
-        fraction = min(step, self.decay_steps) / self.decay_steps
-        cosine = 0.5 * (1.0 + math.cos(math.pi * fraction))
+    def _decay(self, step, start_lr, m):
+        fraction = m.minimum(step, self.decay_steps) / self.decay_steps
+        cosine = 0.5 * (1.0 + m.cos(math.pi * fraction))
         return start_lr * ((1 - self.alpha) * cosine + self.alpha)
 
-    def __call__(self, step: int) -> float:
+    def _rate(self, step, m):
         if self.warmup_target is None:
-            return float(self._decay(step, self.initial_learning_rate))
-        if step < self.warmup_steps:
-            delta = self.warmup_target - self.initial_learning_rate
-            return float(self.initial_learning_rate + delta * step / self.warmup_steps)
-        return float(self._decay(step - self.warmup_steps, self.warmup_target))
+            return self._decay(step, self.initial_learning_rate, m)
+        delta = self.warmup_target - self.initial_learning_rate
+        warming = self.initial_learning_rate + delta * step / self.warmup_steps
+        decaying = self._decay(m.maximum(step - self.warmup_steps, 0), self.warmup_target, m)
+        return m.where(step < self.warmup_steps, warming, decaying)
 
     def get_config(self) -> dict:
         return {
@@ -311,28 +353,28 @@ class CosineDecayRestarts(LearningRateSchedule):
         self.alpha = _check("alpha", alpha, positive=False)
         self.name = name
 
-    def _period(self, fraction: float) -> tuple[int, float]:
+    def _period(self, fraction, m):
         """The period a step lies in, and the fraction of it done (``fraction`` is the step in
         units of the first period)."""
         if self.t_mul == 1.0:
-            i = math.floor(fraction)
+            i = m.floor(fraction)
             return i, fraction - i
         t = self.t_mul
 
         def start(k):  # the first period's length times sum(t ** j for j < k)
             return (1.0 - t**k) / (1.0 - t)
 
-        i = math.floor(math.log(1.0 - fraction * (1.0 - t)) / math.log(t))
-        while start(i + 1) <= fraction:  # rounding in the log can land one period off
-            i += 1
-        while i > 0 and start(i) > fraction:
-            i -= 1
+        i = m.floor(m.log(1.0 - fraction * (1.0 - t)) / math.log(t))
+        while m.any(start(i + 1) <= fraction):  # rounding in the log can land one period off
+            i = i + m.where(start(i + 1) <= fraction, 1, 0)
+        while m.any((i > 0) & (start(i) > fraction)):
+            i = i - m.where((i > 0) & (start(i) > fraction), 1, 0)
         return i, (fraction - start(i)) / t**i
 
-    def __call__(self, step: int) -> float:
-        i, done = self._period(step / self.first_decay_steps)
-        cosine = 0.5 * self.m_mul**i * (1.0 + math.cos(math.pi * done))
-        return float(self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha))
+    def _rate(self, step, m):
+        i, done = self._period(step / self.first_decay_steps, m)
+        cosine = 0.5 * self.m_mul**i * (1.0 + m.cos(math.pi * done))
+        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
 
     def get_config(self) -> dict:
         return {

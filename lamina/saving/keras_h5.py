@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-from lamina.layers.layer import _snake
+from lamina.layers.layer import _dotted, _snake
 
 
 def _h5py():
@@ -47,10 +47,19 @@ def keras_weights_for(model, filepath) -> dict:
         if "layer_names" in f.attrs or (
             "model_weights" in f and "layer_names" in f["model_weights"].attrs
         ):
-            return _legacy(model, f["model_weights"] if "model_weights" in f else f, what)
-        if "layers" not in f:
+            weights = _legacy(model, f["model_weights"] if "model_weights" in f else f, what)
+        elif "layers" not in f:
             raise ValueError(f"{what} is not a Keras weights file (no 'layers' group)")
-        return _by_path(model, f["layers"], what)
+        else:
+            weights = _by_path(model, f["layers"], what)
+    # read under the weights' own (unique) names, then named as model.state_dict() names them
+    rename = {_dotted(v.name): key for key, v in model._state_names()}
+    return {rename.get(k, k): array for k, array in weights.items()}
+
+
+def _names(layer) -> list:
+    """The unique names of a layer's weights (``dense_1.kernel``), whatever its state_dict keys."""
+    return [_dotted(v.name) for v in layer._all_variables()]
 
 
 def _by_path(container, group, what) -> dict:
@@ -59,7 +68,7 @@ def _by_path(container, group, what) -> dict:
         name = _snake(type(layer).__name__)
         counts[name] = counts.get(name, -1) + 1
         path = name if counts[name] == 0 else f"{name}_{counts[name]}"
-        own = list(layer.state_dict()) if layer.built else []
+        own = _names(layer) if layer.built else []
         if not own:
             continue
         if path not in group:
@@ -93,7 +102,7 @@ def _arrays(layer, group, what) -> list:
         return _arrays(layer.layer, group["layer"], what)
     if hasattr(layer, "layers") and "layers" in group:  # a nested model
         nested = _by_path(layer, group["layers"], what)
-        return [nested[k] for k in layer.state_dict()]
+        return [nested[k] for k in _names(layer)]
     arrays = _vars(group)
     if "cell" in group:
         arrays += _vars(group["cell"])
@@ -125,7 +134,7 @@ def _legacy(model, root, what) -> dict:
         )
     weights = {}
     for layer, (name, arrays) in zip(ours, stored):
-        own = list(layer.state_dict())
+        own = _names(layer)
         if len(own) != len(arrays):
             raise ValueError(
                 f"{what}: layer {name!r} has {len(arrays)} weights, {layer.name!r} has {len(own)}"

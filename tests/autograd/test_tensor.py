@@ -236,3 +236,22 @@ def test_assign_add_and_assign_sub_work_in_place_outside_the_graph():
         w.assign_sub(np.ones((2, 2)))
     w.assign_add(1.0)  # a scalar broadcasts
     assert w.tolist() == [1.5, 2.5]
+
+
+def test_reductions_take_pytorchs_dim_and_keepdim():
+    data = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], "float32")
+    t = lamina.tensor(data, requires_grad=True)
+    assert t.argmax(dim=1, keepdim=True).tolist() == [[1], [0]]
+    assert t.argmin(dim=0).tolist() == [0, 1, 0]
+    np.testing.assert_array_equal(t.sum(dim=0, keepdim=True).numpy(), [[8.0, 5.0, 5.0]])
+    np.testing.assert_array_equal(t.mean(dim=[0, 1]).numpy(), data.mean())
+    assert t.sum(axis=1, keepdim=True).shape == (2, 1)  # the two spellings mix
+    # max/min with dim= return PyTorch's (values, indices); NumPy's spelling the values only
+    values, indices = t.max(dim=1, keepdim=True)
+    assert values.tolist() == [[5.0], [7.0]] and indices.tolist() == [[1], [0]]
+    assert t.min(dim=0).indices.tolist() == [0, 1, 0]
+    assert t.max(axis=1).tolist() == [5.0, 7.0] and t.max().item() == 7.0
+    values.sum().backward()  # the values stay differentiable
+    np.testing.assert_array_equal(t.grad, [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    with pytest.raises(TypeError, match="give axis or dim, not both"):
+        t.sum(axis=0, dim=1)

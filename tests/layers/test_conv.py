@@ -351,3 +351,18 @@ def test_separable_conv_trains_in_a_model():
     )
     history = model.fit(x, y, epochs=30, batch_size=16, verbose=0).history
     assert history["loss"][-1] < 0.2 * history["loss"][0] and history["accuracy"][-1] > 0.9
+
+
+def test_numpy_integer_sizes_are_accepted_and_saved_as_ints():
+    layer = Conv2D(np.int64(8), np.int64(3), strides=(np.int32(1), 1), padding="same")
+    sep = SeparableConv2D(np.int64(4), 3, depth_multiplier=np.int64(2))
+    config = layer.get_config()
+    assert type(config["filters"]) is int and config["kernel_size"] == [3, 3]
+    assert type(config["kernel_size"][0]) is int and type(config["strides"][0]) is int
+    assert type(sep.get_config()["depth_multiplier"]) is int
+    json.dumps([config, sep.get_config(), MaxPooling2D(np.int64(2)).get_config()])
+    assert layer(np.zeros((1, 5, 5, 2), np.float32)).shape == (1, 5, 5, 8)
+    with pytest.raises(ValueError, match="Conv2D filters must be a positive integer"):
+        Conv2D(np.float32(8), 3)
+    with pytest.raises(ValueError, match="kernel_size must be a positive integer"):
+        Conv2D(8, np.bool_(True))

@@ -200,3 +200,83 @@ def test_custom_layer_contract_build_lazily():
 def test_unexpected_kwarg_is_an_error():
     with pytest.raises(TypeError, match="unexpected"):
         Dense(2, bogus=1)
+
+
+def test_setting_activation_to_none_leaves_the_logits_as_grad_cam_does(tmp_path):
+    # keras.io Grad-CAM: model.layers[-1].activation = None, then predict gives the logits
+    lamina.seed(0)
+    model = lamina.Sequential(
+        [Input(shape=(6, 6, 1)), layers.Conv2D(4, 3, activation="relu"), Flatten(),
+         Dense(3, activation="softmax")]
+    )  # fmt: skip
+    x = np.random.default_rng(0).normal(size=(5, 6, 6, 1)).astype("float32")
+    probs = model.predict(x, verbose=0)
+    head = model.layers[-1]
+    head.activation = None
+    logits = model.predict(x, verbose=0)
+    features = model.layers[0](x).numpy().reshape(5, -1)
+    np.testing.assert_allclose(logits, features @ head.kernel.numpy() + head.bias.numpy(),
+                               rtol=1e-5, atol=1e-6)  # fmt: skip
+    assert not np.allclose(logits.sum(axis=1), 1.0)
+    np.testing.assert_allclose(lamina.ops.softmax(logits).numpy(), probs, rtol=1e-5)
+    assert head.get_config()["activation"] == "linear"
+    model.save(tmp_path / "logits.lamina")
+    loaded = lamina.models.load_model(tmp_path / "logits.lamina")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), logits, rtol=1e-6)
+    head.activation = "softmax"  # a name or a callable works as in the constructor
+    np.testing.assert_allclose(model.predict(x, verbose=0), probs, rtol=1e-6)
+    head.activation = lambda t: t * 0
+    assert not model.predict(x, verbose=0).any()
+    with pytest.raises(ValueError, match="unknown activation 'nope'"):
+        head.activation = "nope"
+
+
+def test_activation_set_on_conv_and_activation_layers_is_applied():
+    x = np.random.default_rng(1).normal(size=(2, 5, 5, 1)).astype("float32")
+    conv = layers.Conv2D(3, 3, activation="relu")
+    fused = conv(x).numpy()
+    conv.activation = None
+    linear = conv(x).numpy()
+    assert linear.min() < 0 and fused.min() == 0
+    np.testing.assert_allclose(np.maximum(linear, 0), fused, rtol=1e-6)
+    conv.activation = "relu"  # back on the fused path (activation is ops.relu)
+    np.testing.assert_array_equal(conv(x).numpy(), fused)
+    act = Activation("relu")
+    act.activation = None
+    assert act(np.array([[-1.0, 2.0]], "float32")).tolist() == [[-1.0, 2.0]]
+    assert Activation.from_config(act.get_config())(np.array([[-1.0]], "float32")).tolist() == [
+        [-1.0]
+    ]
+
+
+def test_bias_initializer_none_uses_glorot_uniform_like_keras():
+    layer = Dense(4, bias_initializer=None)
+    layer.build((None, 3))
+    bias = layer.bias.numpy()
+    assert bias.std() > 0 and np.abs(bias).max() < np.sqrt(6 / 8)  # glorot: fans (4, 4)
+    assert layer.get_config()["bias_initializer"] is None
+    assert Dense.from_config(layer.get_config())(np.ones((1, 3), "float32")).shape == (1, 4)
+
+
+def test_constant_array_bias_initializer_saves_and_loads(tmp_path):
+    # keras.io "imbalanced classification": the output bias starts at log(pos / neg)
+    init = lamina.initializers.Constant(np.log([3 / 97]))
+    model = lamina.Sequential([Input(shape=(4,)), Dense(1, activation="sigmoid",
+                                                        bias_initializer=init)])  # fmt: skip
+    np.testing.assert_allclose(model.layers[0].bias.numpy(), np.log([3 / 97]), rtol=1e-6)
+    model.save(tmp_path / "bias.lamina")
+    loaded = lamina.models.load_model(tmp_path / "bias.lamina").layers[0]
+    assert loaded.bias_initializer.get_config() == {"value": [float(np.log(3 / 97))]}
+    np.testing.assert_array_equal(loaded.bias.numpy(), model.layers[0].bias.numpy())
+
+
+def test_dense_takes_numpy_integer_units():
+    import json
+
+    layer = Dense(np.prod((4, 4)))  # GAN tutorials: Dense(np.prod(img_shape))
+    assert type(layer.units) is int and layer.units == 16
+    json.dumps(layer.get_config())
+    assert layer(np.ones((2, 3), "float32")).shape == (2, 16)
+    for bad in (np.float64(3.0), np.bool_(True), True):
+        with pytest.raises(ValueError, match="units must be a positive integer"):
+            Dense(bad)

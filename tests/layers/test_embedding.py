@@ -52,10 +52,17 @@ def test_embedding_input_length_and_weights_arguments():
     np.testing.assert_array_equal(layer(np.array([[2, 1, 0, 0]])).numpy()[0], table[[2, 1, 0, 0]])
 
 
-@pytest.mark.parametrize("arg", [0, -3, 2.5, True])
+@pytest.mark.parametrize("arg", [0, -3, 2.5, True, np.float64(3.0), np.int64(0)])
 def test_embedding_rejects_bad_sizes(arg):
     with pytest.raises(ValueError, match="positive integer"):
         Embedding(arg, 4)
+
+
+def test_embedding_takes_numpy_integer_sizes_as_ints():
+    layer = Embedding(np.int64(10), np.int32(3))
+    assert (type(layer.input_dim), type(layer.output_dim)) == (int, int)
+    assert layer(np.array([[1, 9]])).shape == (1, 2, 3)
+    assert layer.get_config()["input_dim"] == 10
 
 
 def test_masking_zeroes_and_masks_padded_steps():

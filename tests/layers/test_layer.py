@@ -111,3 +111,13 @@ def test_a_custom_layer_that_reads_text_says_so():
     assert Lengths()(["ab", "abc"]).tolist() == [2.0, 3.0]  # a list of texts is one input
     assert Sequential([Lengths()]).input_dtype == "string"
     assert Dense(1).input_dtype == "float32"
+
+
+def test_add_weight_without_initializer_is_glorot_for_floats_and_zeros_otherwise():
+    layer = Layer()
+    kernel = layer.add_weight(shape=(30, 20))  # Keras's default: initializer=None
+    limit = np.sqrt(6 / (30 + 20))
+    assert kernel.numpy().std() > limit / 3 and np.abs(kernel.numpy()).max() < limit
+    count = layer.add_weight(shape=np.int64(3), initializer=None, dtype="int32", trainable=False)
+    assert count.dtype == np.int32 and count.numpy().tolist() == [0, 0, 0]
+    assert layer.add_weight(shape=None, initializer="ones").shape == ()

@@ -233,3 +233,10 @@ def test_layers_match_pytorch_packed_sequences(name, cls):
     np.testing.assert_allclose(output.numpy(), fx[f"{case}/h_last"], rtol=1e-4, atol=1e-5)
     if cls is LSTM:
         np.testing.assert_allclose(final[1].numpy(), fx[f"{case}/c_last"], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, GRU, LSTM])
+def test_numpy_integer_units_are_accepted_as_ints(cls):
+    layer = cls(np.int64(4))
+    assert type(layer.units) is int and type(layer.get_config()["units"]) is int
+    assert layer(np.zeros((2, 3, 5), np.float32)).shape == (2, 4)

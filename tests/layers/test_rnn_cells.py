@@ -166,3 +166,10 @@ def test_errors():
         LSTMCell(2)(np.zeros((1, 3), "f4"), np.zeros((1, 2), "f4"))
     with pytest.raises(ValueError, match="has 2 cells but got states for 1"):
         StackedRNNCells([GRUCell(2), GRUCell(2)])(np.zeros((1, 3), "f4"), [np.zeros((1, 2))])
+
+
+@pytest.mark.parametrize("cls", [SimpleRNNCell, GRUCell, LSTMCell])
+def test_cells_take_numpy_integer_units(cls):
+    cell = cls(np.int32(3))
+    assert type(cell.units) is int and json.dumps(cell.get_config())
+    assert RNN(cell)(np.zeros((2, 4, 5), np.float32)).shape == (2, 3)

@@ -51,16 +51,19 @@ def grads_for(params):
 
 
 # ----- arguments -----
-def test_learning_rate_must_be_positive():
-    with pytest.raises(ValueError, match=r"^learning_rate must be positive, got -1$"):
+def test_learning_rate_must_be_non_negative():
+    with pytest.raises(ValueError, match=r"^learning_rate must be a number >= 0, got -1$"):
         SGD(learning_rate=-1)
-    with pytest.raises(ValueError, match="learning_rate must be positive, got 'fast'"):
+    with pytest.raises(ValueError, match="learning_rate must be a number >= 0, got 'fast'"):
         Adam("fast")
-    with pytest.raises(ValueError, match="learning_rate must be positive, got 0"):
-        Adam(lr=0)
     opt = Adam()
-    with pytest.raises(ValueError, match="learning_rate must be positive"):
+    with pytest.raises(ValueError, match="learning_rate must be a number >= 0"):
         opt.learning_rate = -0.5
+    # 0 is accepted, as in Keras (a cosine schedule ends there): the weights do not move
+    w = lamina.tensor([1.0, 2.0], requires_grad=True)
+    SGD(0.0).apply([np.ones(2, np.float32)], [w])
+    Adam(lr=0).apply([np.ones(2, np.float32)], [w])
+    np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
 
 
 def test_clipping_arguments():

@@ -127,3 +127,23 @@ def test_optimizer_follows_the_schedule():
         opt.apply([np.ones(1, np.float32)], [w])
     assert rates == [1.0, 1.0, 0.1, 0.1]
     np.testing.assert_allclose(w.data, [-2.2], rtol=1e-6)
+
+
+@pytest.mark.parametrize("schedule", ALL, ids=lambda s: type(s).__name__)
+def test_array_of_steps_gives_the_scalar_values(schedule):
+    steps = np.concatenate([np.arange(60.0), [0.5, 2.25, 13.7, 1e5]])
+    rates = schedule(steps)
+    assert isinstance(rates, np.ndarray) and rates.shape == steps.shape
+    np.testing.assert_allclose(rates, [schedule(s) for s in steps], rtol=1e-12, atol=1e-15)
+    assert schedule(steps.reshape(8, 8)).shape == (8, 8)
+    assert schedule([0, 1]).shape == (2,)  # a list of steps too
+    assert type(schedule(3)) is float and type(schedule(np.int64(3))) is float
+
+
+def test_overfit_tutorial_plots_the_schedule_over_steps():
+    # TF "Overfit and underfit": lr_schedule(np.linspace(0, 100000)) for a plot
+    lr_schedule = InverseTimeDecay(0.001, decay_steps=20 * 1000, decay_rate=1, staircase=False)
+    lr = lr_schedule(np.linspace(0, 100000))
+    assert lr.shape == (50,)
+    assert lr[0] == pytest.approx(0.001) and lr[-1] == pytest.approx(0.001 / 6)
+    assert np.all(np.diff(lr) < 0)

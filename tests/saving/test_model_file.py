@@ -345,8 +345,8 @@ class HiddenUnits(Model):
 
 
 def test_subclassed_model_reloads_in_the_same_process(tmp_path):
-    # the reloaded model's layers get new automatic names (dense_7 for dense_4): the tensors
-    # line up one to one by position and shape, so they load by position
+    # the reloaded model's layers get new automatic names (dense_7 for dense_4), but a
+    # subclassed model keys its weights by attribute path, the same for every instance
     model = HiddenUnits([16, 16, 10])
     x = np.random.default_rng(0).random((3, 8)).astype("float32")
     model(x)
@@ -354,7 +354,9 @@ def test_subclassed_model_reloads_in_the_same_process(tmp_path):
     model.fit(x, np.zeros((3, 10), "float32"), verbose=0)
     model.save(tmp_path / "s.keras")
     loaded = load_model(tmp_path / "s.keras")
-    assert list(loaded.state_dict()) != list(model.state_dict())
+    assert list(loaded.state_dict()) == list(model.state_dict())
+    assert list(model.state_dict())[:2] == ["dense_layers.0.kernel", "dense_layers.0.bias"]
+    assert loaded.dense_layers[0].name != model.dense_layers[0].name
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     assert loaded.optimizer.iterations == 1
 
@@ -387,13 +389,21 @@ def test_loading_by_position_stays_strict_about_shapes_and_counts(tmp_path):
         name = next(k for k in header if k.endswith(".bias"))
         header["weights/extra.bias"] = dict(header[name])
 
+    def old_names(header):  # as written before subclassed models were keyed by attribute
+        for key in [k for k in header if k.startswith("weights/")]:
+            header[key.replace("dense_layers.", "dense_9")] = header.pop(key)
+
     def transposed_kernel(header):  # same bytes, another shape
+        old_names(header)
         name = next(k for k in header if k.endswith(".kernel"))
         header[name]["shape"] = header[name]["shape"][::-1]
 
+    x = np.ones((2, 5), "float32")
+    old = load_model(_rewritten(tmp_path / "s.keras", old_names))  # by position
+    np.testing.assert_array_equal(old.predict(x, verbose=0), model.predict(x, verbose=0))
     for edit, message in (
         (extra_tensor, r"unexpected tensors \[.*'extra.bias'"),
-        (transposed_kernel, r"missing tensors \['dense_\d+.kernel'"),
+        (transposed_kernel, r"missing tensors \['dense_layers.0.kernel'"),
     ):
         with pytest.raises(FormatError, match=message):
             load_model(_rewritten(tmp_path / "s.keras", edit))

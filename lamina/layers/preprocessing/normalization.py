@@ -5,10 +5,14 @@ learned by ``adapt`` (or given), kept as non-trainable weights so a saved model 
 >>> from lamina.layers import Normalization
 >>> layer = Normalization()
 >>> layer.adapt(np.array([[0.0, 7.0], [2.0, 9.0]], "float32"))
->>> layer.mean.tolist(), layer.variance.tolist()
-([1.0, 8.0], [1.0, 1.0])
+>>> layer.mean.tolist(), layer.variance.tolist()  # shaped to broadcast, as in Keras
+([[1.0, 8.0]], [[1.0, 1.0]])
 >>> layer(np.array([[0.0, 7.0]], "float32")).tolist()
 [[-1.0, -1.0]]
+>>> scalar = Normalization(axis=None)  # one mean and variance for every value, any shape
+>>> scalar.adapt(np.array([1.0, 2.0, 3.0], "float32"))
+>>> scalar.adapt_mean.tolist(), scalar(np.array([[3.0], [1.0]], "float32")).shape
+(2.0, (2, 1))
 """
 
 from __future__ import annotations
@@ -63,12 +67,16 @@ class Normalization(Layer):
 
     ``axis`` (default -1, the features) names the axes that keep their own statistics; every
     other axis is averaged over, so ``axis=-1`` on ``(batch, features)`` learns one mean per
-    feature and ``axis=None`` a single scalar. ``adapt(data)`` computes the mean and the
-    (biased, like NumPy's ``var``) variance exactly, in float64, over every batch of ``data``.
-    Or pass ``mean`` and ``variance`` (numbers or arrays broadcast to the kept axes, aligned from
-    the right). Either way they are the non-trainable weights ``mean`` and ``variance``. Before
-    ``adapt`` (and without ``mean``/``variance``) the layer is the identity, as in Keras.
-    Differentiable with respect to its input.
+    feature and ``axis=None`` a single scalar, which then normalizes inputs of any shape.
+    ``adapt(data)`` computes the mean and the (biased, like NumPy's ``var``) variance exactly, in
+    float64, over every batch of ``data``; a layer declared for ``(batch, 1)`` inputs
+    (``input_shape=[1]``) also adapts to 1-D data, one value per sample. Or pass ``mean`` and
+    ``variance`` (numbers or arrays broadcast to the kept axes, aligned from the right). Either
+    way they are the non-trainable weights ``adapt_mean`` and ``adapt_variance`` (saved as
+    ``mean`` and ``variance``); the attributes ``mean`` and ``variance`` are their values shaped
+    to broadcast against the input (``(1, features)``), as in Keras. Before ``adapt`` (and without
+    ``mean``/``variance``) the layer is the identity, as in Keras. Differentiable with respect
+    to its input.
     """
 
     supports_masking = True
@@ -112,15 +120,34 @@ class Normalization(Layer):
                 f"{tuple(input_shape)}"
             )
         self._keep_axes = keep
+        self._built_shape = tuple(input_shape)
         self._reduce_axes = tuple(a for a in range(ndim) if a not in keep)
         self._broadcast = tuple(input_shape[a] if a in keep else 1 for a in range(ndim))
         shape = tuple(input_shape[a] for a in keep)
-        self.mean = self.add_weight(shape, initializer="zeros", trainable=False, name="mean")
-        self.variance = self.add_weight(shape, initializer="ones", trainable=False, name="variance")
+        # Keras's names: the weights are adapt_mean/adapt_variance, saved as "mean"/"variance"
+        self.adapt_mean = self.add_weight(shape, initializer="zeros", trainable=False, name="mean")
+        self.adapt_variance = self.add_weight(
+            shape, initializer="ones", trainable=False, name="variance"
+        )
         if self.input_mean is not None:
-            # self.mean.shape, not shape: add_weight stores a scalar weight as shape (1,)
-            self.mean.assign(self._broadcast_given(self.input_mean, self.mean.shape))
-            self.variance.assign(self._broadcast_given(self.input_variance, self.mean.shape))
+            self.adapt_mean.assign(self._broadcast_given(self.input_mean, shape))
+            self.adapt_variance.assign(self._broadcast_given(self.input_variance, shape))
+
+    @property
+    def mean(self) -> Tensor | None:
+        """The mean shaped to broadcast against the input (``(1, features)`` for ``axis=-1``),
+        as Keras's ``layer.mean``; ``None`` before the layer is built."""
+        return self._broadcasted(self.__dict__.get("adapt_mean"))
+
+    @property
+    def variance(self) -> Tensor | None:
+        """The variance shaped like ``mean``."""
+        return self._broadcasted(self.__dict__.get("adapt_variance"))
+
+    def _broadcasted(self, weight):
+        if weight is None:
+            return None
+        return Tensor(weight.data.reshape(self._broadcast).copy(), dtype=self.dtype)
 
     def _broadcast_given(self, value, shape):
         value = np.asarray(value, dtype=np.float64)
@@ -147,13 +174,15 @@ class Normalization(Layer):
             batch = np.asarray(backend.to_numpy(batch.data if isinstance(batch, Tensor) else batch))
             if batch.dtype.kind not in "fiub":
                 raise TypeError(f"{self.name}.adapt expects numbers, got dtype {batch.dtype}")
-            if not self.built:
-                self._maybe_build(tuple(batch.shape))
+            if not self.built:  # the declared input_shape, else this batch's shape
+                self._maybe_build(self._batch_input_shape or tuple(batch.shape))
+            batch = self._add_trailing_axis(batch)
             self._check_shape(batch.shape, "adapt() data")
             batch = batch.astype(np.float64)
-            n = math.prod(batch.shape[a] for a in self._reduce_axes)
-            b_mean = batch.mean(axis=self._reduce_axes).reshape(self.mean.shape)
-            b_var = batch.var(axis=self._reduce_axes).reshape(self.mean.shape)
+            reduce = self._reduce_axes if self._keep_axes else tuple(range(batch.ndim))
+            n = math.prod(batch.shape[a] for a in reduce)
+            b_mean = batch.mean(axis=reduce).reshape(self.adapt_mean.shape)
+            b_var = batch.var(axis=reduce).reshape(self.adapt_mean.shape)
             if count is None:
                 count, mean, m2 = n, b_mean, b_var * n
                 continue
@@ -164,10 +193,20 @@ class Normalization(Layer):
             count = total
         if count is None or count == 0:
             raise ValueError(f"{self.name}.adapt() received no data: pass a non-empty array")
-        self.mean.assign(xp.asarray(mean, dtype=self.dtype))
-        self.variance.assign(xp.asarray(m2 / count, dtype=self.dtype))
+        self.adapt_mean.assign(xp.asarray(mean, dtype=self.dtype))
+        self.adapt_variance.assign(xp.asarray(m2 / count, dtype=self.dtype))
+
+    def _add_trailing_axis(self, batch):
+        """1-D data for a layer built for ``(batch, 1)`` inputs as one value per sample, as
+        tf.keras did (Keras 3 would build for the data's shape, one statistic per element)."""
+        shape = self._built_shape
+        if self._keep_axes and batch.ndim == len(shape) - 1 and shape[-1] == 1:
+            return batch[..., None]
+        return batch
 
     def _check_shape(self, shape, what):
+        if not self._keep_axes:  # axis=None: one scalar statistic fits every shape
+            return
         if len(shape) != len(self._broadcast) or any(
             shape[a] != self._broadcast[a] for a in self._keep_axes
         ):
@@ -181,8 +220,9 @@ class Normalization(Layer):
     def call(self, inputs, training=False):
         self._check_shape(inputs.shape, "inputs")
         x = inputs if inputs.dtype == self.dtype else ops.cast(inputs, self.dtype)
-        mean = self.mean.data.reshape(self._broadcast)
-        std = xp.maximum(xp.sqrt(self.variance.data), backend.epsilon()).reshape(self._broadcast)
+        shape = self._broadcast if self._keep_axes else ()
+        mean = self.adapt_mean.data.reshape(shape)
+        std = xp.maximum(xp.sqrt(self.adapt_variance.data), backend.epsilon()).reshape(shape)
         if self.invert:
             return x * std + mean
         return (x - mean) / std

@@ -4,7 +4,7 @@ inversion, broadcasting of given statistics, gradients, config and save/load."""
 import numpy as np
 import pytest
 
-from lamina.layers import Input, Normalization, Rescaling
+from lamina.layers import Dense, Input, Normalization, Rescaling
 from lamina.models import Sequential, load_model
 from tests.helpers import check_layer, check_layer_gradients
 
@@ -21,8 +21,10 @@ def test_adapt_matches_standard_scaler():
     scaler = StandardScaler().fit(x.astype(np.float64))
     layer = Normalization()
     layer.adapt(x)
-    np.testing.assert_allclose(layer.mean.numpy(), scaler.mean_, rtol=1e-6)
-    np.testing.assert_allclose(layer.variance.numpy(), scaler.var_, rtol=1e-5)
+    np.testing.assert_allclose(layer.adapt_mean.numpy(), scaler.mean_, rtol=1e-6)
+    np.testing.assert_allclose(layer.adapt_variance.numpy(), scaler.var_, rtol=1e-5)
+    assert layer.mean.shape == layer.variance.shape == (1, 5)  # Keras's broadcast shape
+    np.testing.assert_allclose(layer.mean.numpy()[0], scaler.mean_, rtol=1e-6)
     np.testing.assert_allclose(layer(x).numpy(), scaler.transform(x), rtol=1e-4, atol=1e-5)
     assert [w.name for w in layer.non_trainable_weights] == [
         f"{layer.name}/mean",
@@ -49,8 +51,10 @@ def test_axis_keeps_those_axes_and_averages_the_others(axis, keep):
     layer = Normalization(axis=axis)
     layer.adapt(x)
     reduce = tuple(a for a in range(4) if a not in keep)
-    np.testing.assert_allclose(layer.mean.numpy(), x.mean(axis=reduce), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(layer.variance.numpy(), x.var(axis=reduce), rtol=1e-5)
+    np.testing.assert_allclose(layer.adapt_mean.numpy(), x.mean(axis=reduce), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layer.adapt_variance.numpy(), x.var(axis=reduce), rtol=1e-5)
+    np.testing.assert_allclose(layer.mean.numpy(), x.mean(axis=reduce, keepdims=True), rtol=1e-5,
+                               atol=1e-6)  # fmt: skip
     expected = (x - x.mean(axis=reduce, keepdims=True)) / x.std(axis=reduce, keepdims=True)
     np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-4, atol=1e-4)
 
@@ -138,3 +142,55 @@ def test_errors_name_the_problem():
         Normalization().adapt(iter([]))
     with pytest.raises(ValueError, match="number or a list"):
         Rescaling("half")
+
+
+def test_axis_none_adapts_one_scalar_and_normalizes_any_shape(tmp_path):
+    # TF's "Basic regression" tutorial: a 1-D column adapted by a layer declared for (batch, 1)
+    hp = data((40, 1), seed=3)[:, 0] * 30
+    norm = Normalization(input_shape=[1], axis=None)
+    norm.adapt(hp)
+    assert norm.adapt_mean.shape == () and norm.mean.shape == (1, 1)
+    np.testing.assert_allclose(float(norm.adapt_mean.numpy()), hp.mean(), rtol=1e-6)
+    np.testing.assert_allclose(float(norm.adapt_variance.numpy()), hp.var(), rtol=1e-5)
+    model = Sequential([norm, Dense(1)])
+    assert model.predict(hp[:5, None], verbose=0).shape == (5, 1)
+    x = data((2, 3, 4), seed=4)  # any shape: the scalar statistics broadcast
+    np.testing.assert_allclose(norm(x).numpy(), (x - hp.mean()) / hp.std(), rtol=1e-4, atol=1e-5)
+    model.save(tmp_path / "hp.lamina")
+    loaded = load_model(tmp_path / "hp.lamina")
+    np.testing.assert_array_equal(loaded.predict(hp[:, None], verbose=0),
+                                  model.predict(hp[:, None], verbose=0))  # fmt: skip
+
+
+def test_axis_none_adapted_on_1d_data_accepts_a_symbolic_input():
+    layer = Normalization(axis=None)
+    layer.adapt(np.arange(10, dtype="float32"))
+    assert layer(Input(shape=(1,))).shape == (None, 1)
+    np.testing.assert_allclose(layer(np.full((2, 1), 4.5, "float32")).numpy(), 0.0)
+
+
+def test_1d_data_for_a_layer_declared_with_one_feature_is_one_value_per_sample():
+    x = data((30, 1), seed=5)[:, 0]
+    declared = Normalization(axis=-1, input_shape=[1])
+    declared.adapt(x)
+    assert declared.adapt_mean.shape == (1,)
+    np.testing.assert_allclose(declared.adapt_mean.numpy(), [x.mean()], rtol=1e-6)
+    built = Normalization()
+    Sequential([Input(shape=(1,)), built])
+    built.adapt(x)
+    np.testing.assert_allclose(built.adapt_variance.numpy(), [x.var()], rtol=1e-5)
+    with pytest.raises(ValueError, match=r"adapt\(\) data of shape \(None, 3\)"):
+        Normalization(input_shape=(3,)).adapt(x)
+
+
+def test_mean_has_keras_broadcast_shape_and_files_keep_the_weight_names(tmp_path):
+    x = data((20, 9), seed=6)
+    norm = Normalization(axis=-1)
+    norm.adapt(x)
+    assert norm.mean.numpy().shape == (1, 9)  # the tutorial's normalizer.mean.numpy()
+    assert Normalization().mean is None  # not built yet, as in Keras
+    model = Sequential([Input(shape=(9,)), norm])
+    assert [k.rsplit(".", 1)[-1] for k in model.state_dict()] == ["mean", "variance"]
+    model.save(tmp_path / "n.lamina")
+    loaded = load_model(tmp_path / "n.lamina").layers[0]
+    np.testing.assert_array_equal(loaded.mean.numpy(), norm.mean.numpy())
