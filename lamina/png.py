@@ -61,6 +61,8 @@ def write_png(path, pixels) -> None:
 # ----- reading -----
 
 MAX_PIXELS = 178_956_970  # Pillow's decompression-bomb limit: refused before anything is allocated
+# the Average and Paeth filters are undone one byte at a time in Python (~0.25 us a byte)
+MAX_LOOPED_BYTES = 32 * 2**20
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type -> samples per pixel
 _DEPTHS = {0: (1, 2, 4, 8), 2: (8,), 3: (1, 2, 4, 8), 4: (8,), 6: (8,)}
 
@@ -189,6 +191,13 @@ def _inflate(compressed: bytes, height: int, width: int, depth: int, colour: int
 def _unfilter(raw: np.ndarray, depth: int, colour: int) -> np.ndarray:
     """Undo the per-row filters (none, Sub, Up, Average, Paeth) of the PNG specification."""
     bpp = max(1, _CHANNELS[colour] * depth // 8)  # bytes per complete pixel, at least 1
+    looped = int(np.isin(raw[:, 0], (3, 4)).sum()) * (raw.shape[1] - 1)
+    if looped > MAX_LOOPED_BYTES:  # a Python loop per byte: bound the work, not just the size
+        raise ValueError(
+            f"the PNG image has {looped:,} bytes under the Average/Paeth filters, more than "
+            f"lamina's decoder unfilters ({MAX_LOOPED_BYTES:,}, lamina.png.MAX_LOOPED_BYTES, "
+            "about 8 s of work); install Pillow (pip install pillow) to read it"
+        )
     out = np.empty((raw.shape[0], raw.shape[1] - 1), np.uint8)
     previous = np.zeros(out.shape[1], np.uint8)
     for y, (kind, line) in enumerate(zip(raw[:, 0], raw[:, 1:])):

@@ -20,6 +20,8 @@ import numpy as np
 
 from lamina import image_utils
 from lamina.backend import seed as set_random_seed  # keras.utils.set_random_seed
+from lamina.data.image_dataset import image_dataset_from_directory
+from lamina.data.text_dataset import text_dataset_from_directory
 from lamina.data.timeseries import timeseries_dataset_from_array
 from lamina.file_utils import get_file
 from lamina.image_utils import array_to_img, img_to_array, load_img
@@ -96,6 +98,7 @@ def pad_sequences(
 __all__ = ["array_to_img", "get_file", "image_grid", "img_to_array", "load_img", "model_to_dot",
            "normalize", "pad_sequences", "plot_model", "save_img", "set_random_seed",
            "timeseries_dataset_from_array", "to_categorical"]  # fmt: skip
+__all__ += ["image_dataset_from_directory", "text_dataset_from_directory"]
 
 
 def image_grid(images, cols=None, padding=2, pad_value=None):

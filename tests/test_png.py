@@ -222,3 +222,14 @@ def test_save_img_writes_other_formats_through_pillow(tmp_path):
         assert image.size == (6, 4) and abs(int(np.asarray(image).mean()) - 200) <= 1
     with pytest.warns(UserWarning, match="JPEG format does not support RGBA"):
         save_img(tmp_path / "b.jpg", np.zeros((2, 2, 4)))
+
+
+def test_the_byte_by_byte_filters_are_bounded(monkeypatch):
+    pixels = np.zeros((8, 16, 3), np.uint8)
+    paeth = make_png(filter_rows(pixels, [4]), 16, 8, 2)
+    monkeypatch.setattr(png, "MAX_LOOPED_BYTES", 8 * 16 * 3 - 1)
+    with pytest.raises(ValueError, match="Average/Paeth.*pip install pillow"):
+        decode_png(paeth)
+    np.testing.assert_array_equal(decode_png(make_png(filter_rows(pixels, [1]), 16, 8, 2)), pixels)
+    monkeypatch.setattr(png, "MAX_LOOPED_BYTES", 8 * 16 * 3)
+    np.testing.assert_array_equal(decode_png(paeth), pixels)

@@ -112,7 +112,14 @@ class Tensor:
     def __array_function__(self, func, types, args, kwargs):
         """NumPy functions given tensors work on their arrays and return NumPy results
         (``np.max(probabilities)``, ``np.argmax(scores)``, ``np.concatenate([t1, t2])``);
-        lamina's ops and the tensor methods are the differentiable versions."""
+        lamina's ops and the tensor methods are the differentiable versions. The NumPy
+        functions that write into their argument are refused: they would change a tensor
+        behind the graph's back (and its gradients with it)."""
+        if func in _WRITES_INTO_ARGUMENT:
+            raise TypeError(
+                f"numpy.{func.__name__} writes into its argument and cannot change a lamina tensor "
+                "in place: use assign(), or work on a copy (t.numpy().copy())"
+            )
         return func(*_to_numpy(args), **_to_numpy(kwargs))
 
     def item(self):
@@ -398,6 +405,16 @@ def _torch_names(axis, keepdims, dim, keepdim):
             raise TypeError(f"give axis or dim, not both (got axis={axis!r}, dim={dim!r})")
         axis = tuple(dim) if isinstance(dim, list) else dim
     return axis, keepdims if keepdim is None else keepdim
+
+
+_WRITES_INTO_ARGUMENT = frozenset(
+    f
+    for f in (
+        getattr(_np, name, None)
+        for name in ("fill_diagonal", "put", "place", "putmask", "copyto", "put_along_axis")
+    )
+    if f is not None
+)
 
 
 def _to_numpy(value):

@@ -503,10 +503,10 @@ class Layer:
         """Load weights by name (shapes must match). With ``strict``, missing or unexpected
         names are an error; otherwise they are returned as ``(missing, unexpected)``.
 
-        A ``state_dict`` whose names are not this model's but that holds as many arrays, of the
-        same shapes in the same order (one saved from the same architecture before its layers
-        were named by attribute, or by another instance with other automatic layer names),
-        loads by position, as ``load_weights`` does.
+        A ``state_dict`` whose names differ from this model's only in the automatic numbering
+        of layer names (``dense_4.kernel`` for ``dense_1.kernel``: another instance of the same
+        architecture) loads by position when it holds the same shapes in the same order. Any
+        other difference is reported, never guessed.
         """
         named = self._state_names()
         own = dict(named)
@@ -820,14 +820,20 @@ def _attribute_paths(layer, prefix: str, paths: dict, seen: set) -> None:
         _attribute_paths(child, f"{prefix}{path}.", paths, seen)
 
 
+_NUMBERING = re.compile(r"_\d+(?=\.|$)")
+
+
 def _match_by_position(named: list, state_dict):
-    """``state_dict`` renamed to this model's keys when it holds the same number of arrays with
-    the same shapes in the same order (else unchanged): another instance's automatic layer
-    names, or the names a subclassed model had before it was keyed by attribute."""
-    values = list(state_dict.values())
-    if len(values) == len(named) and all(
-        tuple(xp.asarray(value).shape) == v.shape for value, (_, v) in zip(values, named)
-    ):
+    """``state_dict`` renamed to this model's keys when its names differ only in the automatic
+    numbering of layer names (``dense_4`` for ``dense_1``) and it holds the same shapes in the
+    same order: another instance of the same architecture. Otherwise unchanged, so that a
+    wrong name is reported instead of loaded into whichever weight has the same shape."""
+    keys, values = list(state_dict), list(state_dict.values())
+    if len(keys) != len(named):
+        return state_dict
+    if any(_NUMBERING.sub("", a) != _NUMBERING.sub("", b) for a, (b, _) in zip(keys, named)):
+        return state_dict
+    if all(tuple(xp.asarray(value).shape) == v.shape for value, (_, v) in zip(values, named)):
         return {key: value for (key, _), value in zip(named, values)}
     return state_dict
 

@@ -10,7 +10,10 @@ names (the preprocessing *layers* are in ``lamina.layers``).
 True
 """
 
+from lamina.data.image_dataset import image_dataset_from_directory
+from lamina.data.text_dataset import text_dataset_from_directory
 from lamina.data.timeseries import timeseries_dataset_from_array
 from lamina.preprocessing import image, sequence
 
 __all__ = ["image", "sequence", "timeseries_dataset_from_array"]
+__all__ += ["image_dataset_from_directory", "text_dataset_from_directory"]

@@ -255,3 +255,14 @@ def test_reductions_take_pytorchs_dim_and_keepdim():
     np.testing.assert_array_equal(t.grad, [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
     with pytest.raises(TypeError, match="give axis or dim, not both"):
         t.sum(axis=0, dim=1)
+
+
+def test_numpy_functions_that_write_into_a_tensor_are_refused():
+    t = lamina.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = (t * t).sum()
+    for write in (lambda: np.fill_diagonal(t, 0), lambda: np.put(t, [0], [9.0])):
+        with pytest.raises(TypeError, match="in place"):
+            write()
+    y.backward()
+    np.testing.assert_array_equal(t.grad, [[2.0, 4.0], [6.0, 8.0]])
+    assert np.max(t) == 4.0  # reading functions still work

@@ -20,7 +20,10 @@ def test_public_names():
     assert lamina.datasets.airline_passengers is airline_passengers
     assert lamina.datasets.sentiment_sentences is sentiment_sentences
     # lamina.data also has the batching helpers; lamina.datasets only the loaders and errors
-    pipelines = {"BatchDataset", "timeseries_dataset_from_array"}
+    pipelines = {
+        "BatchDataset", "timeseries_dataset_from_array", "FileDataset",
+        "image_dataset_from_directory", "text_dataset_from_directory",
+    }  # fmt: skip
     assert sorted(lamina.datasets.__all__) == sorted(set(lamina.data.__all__) - pipelines)
     for module in LOADERS:
         assert callable(module.load_data)

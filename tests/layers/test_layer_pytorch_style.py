@@ -92,18 +92,24 @@ def test_sequential_functional_and_builtin_layers_keep_their_layer_names():
     assert list(dense.state_dict()) == ["solo.kernel", "solo.bias"]
 
 
-def test_load_state_dict_falls_back_to_position_when_names_differ():
+def test_load_state_dict_loads_by_position_only_across_automatic_numbering():
+    from lamina.layers import Dense, Input
+    from lamina.models import Sequential
+
+    first = Sequential([Input(shape=(5,)), Dense(3), Dense(3)])
+    second = Sequential([Input(shape=(5,)), Dense(3), Dense(3)])  # dense_2, dense_3: renumbered
+    assert list(first.state_dict()) != list(second.state_dict())
+    assert second.load_state_dict(first.state_dict()) == ([], [])
+    np.testing.assert_array_equal(second.predict(X, verbose=0), first.predict(X, verbose=0))
+
     model = built(Net())
-    old_style = {  # the keys a subclassed model had before attribute paths
+    other_names = {  # the same shapes in the same order, under names that are not numbering
         f"layer_{i}.w": value for i, value in enumerate(model.state_dict().values())
     }
     other = built(Net())
-    assert other.load_state_dict(old_style) == ([], [])
-    np.testing.assert_array_equal(other.predict(X, verbose=0), model.predict(X, verbose=0))
-    shuffled = dict(reversed(list(old_style.items())))  # shapes do not line up: by name
     with pytest.raises(KeyError, match="missing.*unexpected"):
-        other.load_state_dict(shuffled)
-    missing, unexpected = other.load_state_dict(shuffled, strict=False)
+        other.load_state_dict(other_names)  # never guessed into same-shaped weights
+    missing, unexpected = other.load_state_dict(other_names, strict=False)
     assert len(missing) == 18 and len(unexpected) == 18
 
 
