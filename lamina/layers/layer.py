@@ -338,6 +338,7 @@ class Layer:
         if shape is None:
             shape = ()
         shape = tuple(int(s) for s in ((shape,) if isinstance(shape, numbers.Integral) else shape))
+        _spend_weight_budget(self, shape)
         # C order for BLAS and in-place updates; asarray (unlike ascontiguousarray) keeps shape ()
         value = xp.asarray(init(shape, dtype=dtype), order="C")
         var = Variable(
@@ -583,6 +584,7 @@ class Layer:
         from lamina.autograd.grad_mode import no_grad
 
         shape = tuple(1 if s is None else s for s in input_shape)
+        check_dry_run(shape)
         with no_grad():
             out = self(xp.zeros(shape, dtype=self.dtype), training=False)
         return (input_shape[0], *out.shape[1:])
@@ -818,6 +820,61 @@ def _attribute_paths(layer, prefix: str, paths: dict, seen: set) -> None:
                 children += [(f"{attr}.{i}", v) for i, v in items if isinstance(v, Layer)]
     for path, child in children:
         _attribute_paths(child, f"{prefix}{path}.", paths, seen)
+
+
+class _WeightBudget(threading.local):
+    remaining = None  # values that weights may still take while a file is loaded; None: no limit
+
+
+_weight_budget = _WeightBudget()
+
+
+def _spend_weight_budget(layer, shape) -> None:
+    """Refuse, before allocating, a weight larger than what the file being loaded holds: a
+    crafted architecture (``Dense(units=10**10)``) must not exhaust memory."""
+    remaining = _weight_budget.remaining
+    if remaining is None:
+        return
+    size = int(np.prod(shape, dtype=object))
+    if size > remaining:
+        raise ValueError(
+            f"layer {layer.name} asks for a weight of shape {shape} ({size:,} values), more than "
+            "the file holds: the architecture does not match its weights"
+        )
+    _weight_budget.remaining = remaining - size
+
+
+MAX_LOADED_SAMPLE = 2**26  # values in one zero sample of a dry run while a file is loaded
+
+
+def check_dry_run(shape) -> None:
+    """While a file is loaded, refuse a dry run on zeros larger than ``MAX_LOADED_SAMPLE``
+    values per sample: the shapes come from the file, and must not exhaust memory."""
+    if _weight_budget.remaining is None:
+        return
+    per_sample = int(np.prod([1 if s is None else s for s in tuple(shape)[1:]], dtype=object))
+    if per_sample > MAX_LOADED_SAMPLE:
+        raise ValueError(
+            f"the architecture has an input of shape {tuple(shape)}, {per_sample:,} values per "
+            f"sample, more than {MAX_LOADED_SAMPLE:,} (lamina.layers.layer.MAX_LOADED_SAMPLE)"
+        )
+
+
+def weight_budget(values: int | None):
+    """A context in which layers may create at most ``values`` weight values in all (used
+    while a model file is loaded; ``None``: no limit)."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def scope():
+        saved = _weight_budget.remaining
+        _weight_budget.remaining = values
+        try:
+            yield
+        finally:
+            _weight_budget.remaining = saved
+
+    return scope()
 
 
 _NUMBERING = re.compile(r"_\d+(?=\.|$)")

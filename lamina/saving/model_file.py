@@ -39,6 +39,7 @@ from lamina.saving.safetensors import FormatError, encode_header, load_file_with
 FORMAT = "lamina.model"
 FORMAT_VERSION = 1
 QUANTIZATIONS = ("float16", "int8")
+MAX_BUILD_INPUT = 2**26  # values in the one zero sample that builds a model saved without Input
 
 
 # ----- saving -----
@@ -261,7 +262,7 @@ def load_model(filepath, custom_objects=None, compile: bool = True):  # noqa: A0
     shape, by position. Loading draws no random numbers from lamina's generator.
     """
     from lamina.layers.lambda_layer import custom_functions
-    from lamina.layers.layer import deserialize_layer, register_layer
+    from lamina.layers.layer import deserialize_layer, register_layer, weight_budget
 
     what = os.fspath(filepath)
     tensors, metadata = read_model_file(filepath)
@@ -272,7 +273,10 @@ def load_model(filepath, custom_objects=None, compile: bool = True):  # noqa: A0
         if isinstance(obj, type):
             register_layer(obj)
     weights = weights_from(tensors, metadata, what)
-    with backend.isolated_rng(), custom_functions(custom_objects):
+    # every weight must come from the file, so the file bounds what the architecture may ask
+    # for (twice, for layers that build twice, plus room for small unsaved ones)
+    budget = 2 * sum(int(v.size) for v in weights.values()) + 2**16
+    with backend.isolated_rng(), custom_functions(custom_objects), weight_budget(budget):
         try:
             model = deserialize_layer(spec)
         except (ValueError, TypeError, KeyError) as exc:
@@ -283,7 +287,10 @@ def load_model(filepath, custom_objects=None, compile: bool = True):  # noqa: A0
                 else ""
             )
             raise ValueError(f"{what}: cannot rebuild the architecture: {exc}{hint}") from exc
-        _build(model, _json(metadata, "build_input_shape", what), bool(weights))
+        try:
+            _build(model, _json(metadata, "build_input_shape", what), bool(weights))
+        except FormatError as exc:
+            raise FormatError(f"{what}: {exc}") from None
     _assign(model, weights, what)
     compile_config = _json(metadata, "compile_config", what)
     if compile and compile_config is not None:
@@ -301,7 +308,16 @@ def _build(model, shape, has_weights):
     from lamina.autograd.grad_mode import no_grad
 
     def zeros(s):
-        return backend.xp.zeros(tuple(1 if d is None else d for d in s), dtype=backend.floatx())
+        s = tuple(1 if d is None else d for d in s)
+        if (
+            not all(isinstance(d, int) and d > 0 for d in s)
+            or np.prod(s, dtype=object) > MAX_BUILD_INPUT
+        ):
+            raise FormatError(
+                f"the file's input shape {s} is not a plausible sample shape (positive integers, "
+                f"at most {MAX_BUILD_INPUT:,} values)"
+            )
+        return backend.xp.zeros(s, dtype=backend.floatx())
 
     with no_grad():  # one call on zeros builds any model (Sequential's build runs inside it)
         model(

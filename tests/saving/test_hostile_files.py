@@ -105,6 +105,25 @@ def flip_a_weight_byte(header, data):
     return bytes(data)
 
 
+def huge_layer(header, data):
+    config = json.loads(header["__metadata__"]["model_config"])
+    config["config"]["layers"][1]["config"]["units"] = 10**10  # a 40 GB kernel if allocated
+    header["__metadata__"]["model_config"] = json.dumps(config)
+
+
+def huge_input(header, data):
+    config = json.loads(header["__metadata__"]["model_config"])
+    config["config"]["layers"][0]["config"]["batch_shape"] = [None, 10**9]
+    header["__metadata__"]["model_config"] = json.dumps(config)
+
+
+def huge_build_shape(header, data):
+    config = json.loads(header["__metadata__"]["model_config"])
+    config["config"]["layers"] = config["config"]["layers"][1:]  # no Input: built from the shape
+    header["__metadata__"]["model_config"] = json.dumps(config)
+    header["__metadata__"]["build_input_shape"] = json.dumps([None, 10**10])
+
+
 def deep_json(header, data):
     header["__metadata__"]["model_config"] = "[" * 100_000 + "]" * 100_000
 
@@ -138,6 +157,12 @@ CASES = {
     "unknown layer class": (lambda good: rewrite(good, lambda h, d: (unknown_class(h, d),
                                                                       with_checksum(h, d))),
                             "unknown layer class 'os.system'"),
+    "huge layer in the config": (lambda good: rewrite(good, huge_layer),
+                                 "asks for a weight of shape"),
+    "huge input in the config": (lambda good: rewrite(good, huge_input),
+                                 "values per sample, more than"),
+    "huge build shape": (lambda good: rewrite(good, huge_build_shape),
+                         "not a plausible sample shape"),
     "deeply nested json": (lambda good: rewrite(good, deep_json), "model_config is not valid JSON"),
 }  # fmt: skip
 
