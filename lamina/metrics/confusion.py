@@ -49,7 +49,7 @@ def decisions(y_true, y_pred, threshold=None, name="metric"):
     if y_pred.ndim > 2:
         raise ValueError(f"{name} expects predictions of shape (batch,), (batch, 1) or "
                          f"(batch, classes), got {y_pred.shape}")  # fmt: skip
-    y_pred = y_pred.reshape(y_pred.shape[0], -1)
+    y_pred = y_pred.reshape(y_pred.shape[0], int(xp.prod(xp.asarray(y_pred.shape[1:]))))
     n, columns = y_pred.shape
     if y_true.size == n and columns > 1:  # integer labels for multi-class predictions
         truth = xp.zeros((n, columns), dtype=bool)

@@ -69,8 +69,9 @@ class MeanIoU(Metric):
             keep = truth != self.ignore_class
             truth, predicted = truth[keep], predicted[keep]
             weights = None if weights is None else weights[keep]
-        truth = _class_labels(truth, self.num_classes, self.name)
-        predicted = _class_labels(predicted, self.num_classes, self.name)
+        # Keras casts both to integers (fractional class values are truncated)
+        truth = _class_labels(xp.trunc(truth), self.num_classes, self.name)
+        predicted = _class_labels(xp.trunc(predicted), self.num_classes, self.name)
         n = self.num_classes
         flat = xp.bincount(truth * n + predicted, weights=weights, minlength=n * n)
         self.total_cm.assign_add(flat.reshape(n, n))

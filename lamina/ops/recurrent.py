@@ -144,7 +144,7 @@ def _setup(ctx, xs, h0, kernel, recurrent_kernel, mask, rmask):
     ctx.U = U = recurrent_kernel.shape[0]
     x_dtype = xs.dtype if xs.dtype.kind == "f" else kernel.dtype
     ctx.dtype = dtype = xp.result_type(x_dtype, kernel.dtype, recurrent_kernel.dtype)
-    ctx.x2 = xs.astype(dtype, copy=False).reshape(ctx.T * ctx.B, -1)
+    ctx.x2 = xs.astype(dtype, copy=False).reshape(ctx.T * ctx.B, xs.shape[-1])  # -1: not if empty
     ctx.rmask = None if rmask is None else xp.broadcast_to(xp.asarray(rmask, dtype), (ctx.B, U))
     ctx.mask = mask  # (T, B, 1) bool, time-major, or None
     ctx.keep = None if mask is None else ~mask  # where the previous state is carried
@@ -180,7 +180,7 @@ def _input_grads(ctx, dxw, order=None):
     d2 = dxw.reshape(G, T * B, U)
     W4 = ctx.W4 if order is None else ctx.W4[list(order)]
     W4T = xp.ascontiguousarray(W4.transpose(0, 2, 1))  # contiguous: a faster GEMM
-    dx = xp.matmul(d2, W4T).sum(axis=0).reshape(T, B, -1)
+    dx = xp.matmul(d2, W4T).sum(axis=0).reshape(T, B, W4T.shape[-1])
     dW, db = xp.matmul(ctx.x2.T, d2), _sum_rows(d2)
     if order is not None:
         keras = sorted(range(G), key=list(order).__getitem__)
@@ -207,7 +207,7 @@ def _masked_h(ctx):
     h = ctx.H[:-1]
     if ctx.rmask is not None:
         h = h * ctx.rmask
-    return h.reshape(ctx.T * ctx.B, -1)
+    return h.reshape(ctx.T * ctx.B, h.shape[-1])
 
 
 def _needs_grad(node, i):

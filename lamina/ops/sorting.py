@@ -67,6 +67,11 @@ def top_k(x, k, sorted=True):  # noqa: A002 - Keras's argument name
         raise ValueError(f"top_k: k must be an integer in [1, {n}] for shape {x.shape}, got {k!r}")
     data = x.data
     # descending by value, ties by ascending index (as TensorFlow): a stable sort of -x
-    negated = ~data if data.dtype.kind == "b" else -data
+    if data.dtype.kind == "b":
+        negated = ~data
+    elif data.dtype.kind == "u":  # -x wraps around for unsigned integers
+        negated = xp.iinfo(data.dtype).max - data
+    else:
+        negated = -data
     indices = xp.argsort(negated, axis=-1, kind="stable")[..., :k]
     return take_along_axis(x, indices, axis=-1), Tensor._from_op(indices, None)

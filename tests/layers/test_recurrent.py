@@ -240,3 +240,8 @@ def test_numpy_integer_units_are_accepted_as_ints(cls):
     layer = cls(np.int64(4))
     assert type(layer.units) is int and type(layer.get_config()["units"]) is int
     assert layer(np.zeros((2, 3, 5), np.float32)).shape == (2, 4)
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
+def test_an_empty_batch_gives_an_empty_output(cls):
+    assert cls(2, return_sequences=True)(np.ones((0, 4, 3), "float32")).shape == (0, 4, 2)

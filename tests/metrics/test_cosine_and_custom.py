@@ -53,3 +53,12 @@ def test_a_custom_metric_comes_back_from_a_saved_model(tmp_path):
     loaded = load_model(tmp_path / "m.lamina")
     assert loaded.evaluate(x, y, return_dict=True, verbose=0) == pytest.approx(before)
     assert loaded.metrics[-1].limit == 0.5
+
+
+def test_count_metrics_take_an_empty_batch_and_mean_iou_truncates_like_keras():
+    tp = metrics.TruePositives()
+    tp.update_state(np.zeros(0), np.zeros(0))
+    assert tp.result() == 0.0
+    iou = metrics.MeanIoU(num_classes=3)
+    iou.update_state([0, 1, 2, 2], [0.2, 1.7, 2.0, 1.0])  # Keras 3.15 gives 0.6667
+    assert iou.result() == pytest.approx(2 / 3)

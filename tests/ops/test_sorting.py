@@ -35,3 +35,8 @@ def test_top_k(rng):
     for k in (0, 6, 2.0):
         with pytest.raises(ValueError, match=r"k must be an integer in \[1, 5\]"):
             ops.top_k(lamina.tensor(x), k)
+
+
+def test_top_k_of_unsigned_integers_ranks_by_value():
+    values, indices = ops.top_k(lamina.tensor(np.array([0, 5, 3, 255], np.uint8)), 3)
+    assert values.numpy().tolist() == [255, 5, 3] and indices.numpy().tolist() == [3, 1, 2]
