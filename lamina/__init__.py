@@ -9,6 +9,7 @@ array([4.], dtype=float32)
 # the user-facing subpackages, importable as lamina.layers, lamina.models, ...
 from lamina import (  # noqa: I001 - after the core they build on
     activations,
+    applications,
     callbacks,
     config,
     constraints,
@@ -61,6 +62,7 @@ __all__ = [
     "Tensor",
     "Variable",
     "activations",
+    "applications",
     "callbacks",
     "config",
     "constraints",
