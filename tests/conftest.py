@@ -4,7 +4,7 @@ import pytest
 import lamina
 
 # The fixture generators import torch (run by hand, never by the suite).
-collect_ignore_glob = ["fixtures/make_*.py"]
+collect_ignore_glob = ["fixtures/make_*.py", "*/make_*.py"]  # fixture scripts: run by hand
 
 
 @pytest.fixture(autouse=True)
