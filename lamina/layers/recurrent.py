@@ -37,16 +37,15 @@ def _activation_name(identifier, who, what):
     return name
 
 
-class BaseRNN(Layer):
-    """What SimpleRNN, LSTM and GRU share: arguments, weights, masks, dropout, states.
+class _RecurrentBase(Layer):
+    """What the fused layers (``BaseRNN``) and the cells (``rnn_cells._Cell``) share: the
+    arguments, the weights ``kernel``, ``recurrent_kernel`` and ``bias``, and their config.
 
-    Subclasses set ``_gates`` (blocks of ``units`` columns in the kernels) and ``_state_count``
-    and implement ``_run(x, states, op_arguments)`` -> ``(sequence, *final_states)``.
+    Subclasses set ``_gates`` (blocks of ``units`` columns in the kernels) and ``_state_count``.
     """
 
     _gates = 1
     _state_count = 1
-    supports_masking = True
 
     def __init__(
         self,
@@ -65,17 +64,10 @@ class BaseRNN(Layer):
         bias_constraint=None,
         dropout=0.0,
         recurrent_dropout=0.0,
-        return_sequences=False,
-        return_state=False,
-        go_backwards=False,
-        stateful=False,
-        unroll=False,
         seed=None,
-        zero_output_for_mask=False,
         **kwargs,
     ):
         kwargs.pop("implementation", None)  # Keras 2's kernel choice: one fused kernel here
-        kwargs.pop("time_major", None)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         who = type(self).__name__
         if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
@@ -97,14 +89,7 @@ class BaseRNN(Layer):
         self.bias_constraint = bias_constraint
         self.dropout = float(dropout)
         self.recurrent_dropout = float(recurrent_dropout)
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
-        self.stateful = bool(stateful)
-        self.unroll = bool(unroll)  # accepted for Keras compatibility; the fused op never unrolls
         self.seed = seed
-        self.zero_output_for_mask = bool(zero_output_for_mask)
-        self.states = None
 
     # ----- weights -----
     def _bias_shape(self):
@@ -114,12 +99,6 @@ class BaseRNN(Layer):
         return self.bias_initializer
 
     def build(self, input_shape):
-        if len(input_shape) != 3:
-            raise ValueError(
-                f"{self.name} expects input of shape (batch, time, features), got shape "
-                f"{tuple(input_shape)}"
-            )
-        self.input_features = input_shape[-1]
         width = self._gates * self.units
         self.kernel = self.add_weight(
             shape=(input_shape[-1], width),
@@ -144,6 +123,137 @@ class BaseRNN(Layer):
                 constraint=self.bias_constraint,
                 name="bias",
             )
+
+    def get_config(self):
+        """The shared keys; subclasses add theirs (``seed`` last, as Keras writes it)."""
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": self.activation,
+            "use_bias": self.use_bias,
+            "kernel_initializer": _serialize(self.kernel_initializer),
+            "recurrent_initializer": _serialize(self.recurrent_initializer),
+            "bias_initializer": _serialize(self.bias_initializer),
+            "kernel_regularizer": _serialize(self.kernel_regularizer),
+            "recurrent_regularizer": _serialize(self.recurrent_regularizer),
+            "bias_regularizer": _serialize(self.bias_regularizer),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+        }
+
+
+class _LSTMGates:
+    """LSTM's arguments, forget-gate bias and config, for ``LSTM`` and ``LSTMCell`` (mixed in
+    before ``BaseRNN``/``_Cell``)."""
+
+    _gates = 4
+    _state_count = 2
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        unit_forget_bias=True,
+        **kwargs,
+    ):
+        super().__init__(units, activation=activation, **kwargs)
+        self.recurrent_activation = _activation_name(
+            recurrent_activation, type(self).__name__, "recurrent_activation"
+        )
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    def _bias_initializer(self):
+        if not self.unit_forget_bias:
+            return self.bias_initializer
+        units, base = self.units, self.bias_initializer
+
+        def forget_bias_one(shape, dtype=None):
+            b = xp.asarray(base((4 * units,), dtype=dtype)).copy()
+            b[units : 2 * units] = 1
+            return b
+
+        return forget_bias_one
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "recurrent_activation": self.recurrent_activation,
+            "unit_forget_bias": self.unit_forget_bias,
+        }
+
+
+class _GRUGates:
+    """GRU's arguments, bias shape and config, for ``GRU`` and ``GRUCell`` (mixed in before
+    ``BaseRNN``/``_Cell``)."""
+
+    _gates = 3
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        reset_after=True,
+        **kwargs,
+    ):
+        super().__init__(units, activation=activation, **kwargs)
+        self.recurrent_activation = _activation_name(
+            recurrent_activation, type(self).__name__, "recurrent_activation"
+        )
+        self.reset_after = bool(reset_after)
+
+    def _bias_shape(self):
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "recurrent_activation": self.recurrent_activation,
+            "reset_after": self.reset_after,
+        }
+
+
+class BaseRNN(_RecurrentBase):
+    """What SimpleRNN, LSTM and GRU share: arguments, weights, masks, dropout, states.
+
+    Subclasses set ``_gates`` (blocks of ``units`` columns in the kernels) and ``_state_count``
+    and implement ``_run(x, states, op_arguments)`` -> ``(sequence, *final_states)``. The
+    arguments shared with the cells are ``_RecurrentBase``'s.
+    """
+
+    supports_masking = True
+
+    def __init__(
+        self,
+        units,
+        *args,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        zero_output_for_mask=False,
+        **kwargs,
+    ):
+        kwargs.pop("time_major", None)
+        super().__init__(units, *args, **kwargs)
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = bool(stateful)
+        self.unroll = bool(unroll)  # accepted for Keras compatibility; the fused op never unrolls
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.states = None
+
+    def build(self, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(
+                f"{self.name} expects input of shape (batch, time, features), got shape "
+                f"{tuple(input_shape)}"
+            )
+        self.input_features = input_shape[-1]
+        super().build(input_shape)
 
     # ----- the forward pass -----
     def _initial_states(self, initial_state, batch):
@@ -231,17 +341,6 @@ class BaseRNN(Layer):
     def get_config(self):
         config = {
             **super().get_config(),
-            "units": self.units,
-            "activation": self.activation,
-            "use_bias": self.use_bias,
-            "kernel_initializer": _serialize(self.kernel_initializer),
-            "recurrent_initializer": _serialize(self.recurrent_initializer),
-            "bias_initializer": _serialize(self.bias_initializer),
-            "kernel_regularizer": _serialize(self.kernel_regularizer),
-            "recurrent_regularizer": _serialize(self.recurrent_regularizer),
-            "bias_regularizer": _serialize(self.bias_regularizer),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
             "return_sequences": self.return_sequences,
             "return_state": self.return_state,
             "go_backwards": self.go_backwards,
@@ -263,41 +362,12 @@ class SimpleRNN(BaseRNN):
         )
 
 
-class LSTM(BaseRNN):
+class LSTM(_LSTMGates, BaseRNN):
     """Long short-term memory: input, forget and output gates guard a cell state ``c`` that
     carries information across many steps (gate order i, f, c, o as in Keras).
 
     ``unit_forget_bias=True`` starts the forget gate's bias at 1, as Keras does.
     """
-
-    _gates = 4
-    _state_count = 2
-
-    def __init__(
-        self,
-        units,
-        activation="tanh",
-        recurrent_activation="sigmoid",
-        unit_forget_bias=True,
-        **kwargs,
-    ):
-        super().__init__(units, activation=activation, **kwargs)
-        self.recurrent_activation = _activation_name(
-            recurrent_activation, "LSTM", "recurrent_activation"
-        )
-        self.unit_forget_bias = bool(unit_forget_bias)
-
-    def _bias_initializer(self):
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        units, base = self.units, self.bias_initializer
-
-        def forget_bias_one(shape, dtype=None):
-            b = xp.asarray(base((4 * units,), dtype=dtype)).copy()
-            b[units : 2 * units] = 1
-            return b
-
-        return forget_bias_one
 
     def _op_arguments(self, mask, recurrent_mask):
         return {
@@ -310,15 +380,8 @@ class LSTM(BaseRNN):
             x, *states, self.kernel, self.recurrent_kernel, self.bias, **op_arguments
         )
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "recurrent_activation": self.recurrent_activation,
-            "unit_forget_bias": self.unit_forget_bias,
-        }
 
-
-class GRU(BaseRNN):
+class GRU(_GRUGates, BaseRNN):
     """Gated recurrent unit: an update gate ``z`` mixes the old state with a candidate built
     through a reset gate ``r`` (gate order z, r, h as in Keras).
 
@@ -326,25 +389,6 @@ class GRU(BaseRNN):
     after the recurrent matmul and keeps separate input and recurrent biases: ``bias`` has shape
     ``(2, 3 * units)``.
     """
-
-    _gates = 3
-
-    def __init__(
-        self,
-        units,
-        activation="tanh",
-        recurrent_activation="sigmoid",
-        reset_after=True,
-        **kwargs,
-    ):
-        super().__init__(units, activation=activation, **kwargs)
-        self.recurrent_activation = _activation_name(
-            recurrent_activation, "GRU", "recurrent_activation"
-        )
-        self.reset_after = bool(reset_after)
-
-    def _bias_shape(self):
-        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
     def _op_arguments(self, mask, recurrent_mask):
         return {
@@ -357,10 +401,3 @@ class GRU(BaseRNN):
         return rnn_ops.gru(
             x, states[0], self.kernel, self.recurrent_kernel, self.bias, **op_arguments
         )
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "recurrent_activation": self.recurrent_activation,
-            "reset_after": self.reset_after,
-        }

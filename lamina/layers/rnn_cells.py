@@ -19,24 +19,17 @@ Python step at a time: the layers are the fast path.
 
 from __future__ import annotations
 
-import numbers
-
-from lamina import backend, initializers, ops, regularizers
+from lamina import backend, ops
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
 from lamina.layers.layer import Layer, _serialize, deserialize_layer, to_tensor
-from lamina.layers.recurrent import _activation_name
+from lamina.layers.recurrent import _GRUGates, _LSTMGates, _RecurrentBase
 from lamina.random import SeedGenerator
 
 
-def _check_rate(rate, who, what):
-    if not 0 <= rate < 1:
-        raise ValueError(f"{who} {what} must be in [0, 1), got {rate}")
-    return float(rate)
-
-
-class _Cell(Layer):
-    """What the three cells share: arguments, weights, initial states and the dropout masks.
+class _Cell(_RecurrentBase):
+    """What the three cells share: initial states and the dropout masks (the arguments, the
+    weights and their config are ``_RecurrentBase``'s, shared with the fused layers).
 
     As Keras's ``DropoutRNNCell``, a mask is drawn at the first step of a sequence and reused at
     every step until ``reset_dropout_mask()``/``reset_recurrent_dropout_mask()`` (which ``RNN``
@@ -44,83 +37,12 @@ class _Cell(Layer):
     previous state inside the recurrent matmul; one mask serves all gates.
     """
 
-    _gates = 1
-
-    def __init__(
-        self,
-        units,
-        activation="tanh",
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        recurrent_regularizer=None,
-        bias_regularizer=None,
-        kernel_constraint=None,
-        recurrent_constraint=None,
-        bias_constraint=None,
-        dropout=0.0,
-        recurrent_dropout=0.0,
-        seed=None,
-        **kwargs,
-    ):
-        kwargs.pop("implementation", None)  # Keras's kernel choice: one fused op here
-        super().__init__(**kwargs)
-        who = type(self).__name__
-        if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
-            raise ValueError(f"{who} units must be a positive integer, got {units!r}")
-        self.units = int(units)  # NumPy integers too; JSON configs
-        self.activation = _activation_name(activation, who, "activation")
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.recurrent_constraint = recurrent_constraint
-        self.bias_constraint = bias_constraint
-        self.dropout = _check_rate(dropout, who, "dropout")
-        self.recurrent_dropout = _check_rate(recurrent_dropout, who, "recurrent_dropout")
-        self.seed = seed
-        self._seed_generator = None if seed is None else SeedGenerator(seed)
+    def __init__(self, units, activation="tanh", **kwargs):
+        super().__init__(units, activation=activation, **kwargs)
+        self._seed_generator = None if self.seed is None else SeedGenerator(self.seed)
         self._dropout_mask = self._recurrent_dropout_mask = None
         self.output_size = self.units
-
-    # ----- weights -----
-    def _bias_shape(self):
-        return (self._gates * self.units,)
-
-    def _bias_initializer(self):
-        return self.bias_initializer
-
-    def build(self, input_shape):
-        width = self._gates * self.units
-        self.kernel = self.add_weight(
-            shape=(input_shape[-1], width),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
-        self.recurrent_kernel = self.add_weight(
-            shape=(self.units, width),
-            initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint,
-            name="recurrent_kernel",
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=self._bias_shape(),
-                initializer=self._bias_initializer(),
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
+        self.state_size = [self.units] * self._state_count if self._state_count > 1 else self.units
 
     # ----- states and dropout -----
     def get_initial_state(self, batch_size=None):
@@ -166,21 +88,7 @@ class _Cell(Layer):
         return (input_shape[0], self.units)
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "units": self.units,
-            "activation": self.activation,
-            "use_bias": self.use_bias,
-            "kernel_initializer": _serialize(self.kernel_initializer),
-            "recurrent_initializer": _serialize(self.recurrent_initializer),
-            "bias_initializer": _serialize(self.bias_initializer),
-            "kernel_regularizer": _serialize(self.kernel_regularizer),
-            "recurrent_regularizer": _serialize(self.recurrent_regularizer),
-            "bias_regularizer": _serialize(self.bias_regularizer),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed,
-        }
+        return {**super().get_config(), "seed": self.seed}
 
 
 def _first(states):
@@ -191,10 +99,6 @@ def _first(states):
 class SimpleRNNCell(_Cell):
     """One step of ``SimpleRNN``: ``h = activation(x W + h_prev U + b)``; the output is ``h``.
     ``state_size = units``."""
-
-    def __init__(self, units, activation="tanh", **kwargs):
-        super().__init__(units, activation=activation, **kwargs)
-        self.state_size = self.units
 
     def call(self, inputs, states, training=False):
         x, h, recurrent_mask = self._step_arguments(inputs, _first(states), training)
@@ -210,38 +114,9 @@ class SimpleRNNCell(_Cell):
         return h, ([h] if isinstance(states, (list, tuple)) else h)
 
 
-class LSTMCell(_Cell):
+class LSTMCell(_LSTMGates, _Cell):
     """One step of ``LSTM`` (gates i, f, c, o): states ``[h, c]``, output ``h``.
     ``state_size = [units, units]``; ``unit_forget_bias=True`` starts the forget bias at 1."""
-
-    _gates = 4
-
-    def __init__(
-        self,
-        units,
-        activation="tanh",
-        recurrent_activation="sigmoid",
-        unit_forget_bias=True,
-        **kwargs,
-    ):
-        super().__init__(units, activation=activation, **kwargs)
-        self.recurrent_activation = _activation_name(
-            recurrent_activation, "LSTMCell", "recurrent_activation"
-        )
-        self.unit_forget_bias = bool(unit_forget_bias)
-        self.state_size = [self.units, self.units]
-
-    def _bias_initializer(self):
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        units, base = self.units, self.bias_initializer
-
-        def forget_bias_one(shape, dtype=None):
-            b = xp.asarray(base((4 * units,), dtype=dtype)).copy()
-            b[units : 2 * units] = 1
-            return b
-
-        return forget_bias_one
 
     def call(self, inputs, states, training=False):
         if not isinstance(states, (list, tuple)) or len(states) != 2:
@@ -260,38 +135,11 @@ class LSTMCell(_Cell):
         )
         return h, [h, c]
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "recurrent_activation": self.recurrent_activation,
-            "unit_forget_bias": self.unit_forget_bias,
-        }
 
-
-class GRUCell(_Cell):
+class GRUCell(_GRUGates, _Cell):
     """One step of ``GRU`` (gates z, r, h): output and state ``h``; ``state_size = units``.
     ``reset_after=True`` (the default) keeps separate input and recurrent biases, ``bias`` of
     shape ``(2, 3 * units)``."""
-
-    _gates = 3
-
-    def __init__(
-        self,
-        units,
-        activation="tanh",
-        recurrent_activation="sigmoid",
-        reset_after=True,
-        **kwargs,
-    ):
-        super().__init__(units, activation=activation, **kwargs)
-        self.recurrent_activation = _activation_name(
-            recurrent_activation, "GRUCell", "recurrent_activation"
-        )
-        self.reset_after = bool(reset_after)
-        self.state_size = self.units
-
-    def _bias_shape(self):
-        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
     def call(self, inputs, states, training=False):
         x, h, recurrent_mask = self._step_arguments(inputs, _first(states), training)
@@ -307,13 +155,6 @@ class GRUCell(_Cell):
             recurrent_mask=recurrent_mask,
         )
         return h, ([h] if isinstance(states, (list, tuple)) else h)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "recurrent_activation": self.recurrent_activation,
-            "reset_after": self.reset_after,
-        }
 
 
 def _cell_spec(cell):
