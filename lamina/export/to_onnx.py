@@ -326,7 +326,14 @@ def _activation_layer(g, layer, x, shape):
 
 
 def _relu(g, layer, x, shape):
-    return replace(x, name=g.op("Relu", [x.name], layer.name))
+    """Relu, then a Clip for ``max_value``; the thresholded and leaky forms are not exported."""
+    if layer.negative_slope or layer.threshold:
+        raise _unsupported(layer, "ReLU with negative_slope or threshold")
+    y = g.op("Relu", [x.name], layer.name)
+    if layer.max_value is not None:
+        low, high = g.const(f"{layer.name}/min", 0.0), g.const(f"{layer.name}/max", layer.max_value)
+        y = g.op("Clip", [y, low, high], f"{layer.name}/clip")
+    return replace(x, name=y)
 
 
 def _leaky_relu(g, layer, x, shape):

@@ -33,12 +33,43 @@ class Activation(Layer):
 
 
 class ReLU(Layer):
-    """``max(x, 0)``."""
+    """``max(x, 0)``; with Keras's options, ``x`` if ``x > threshold``, else
+    ``negative_slope * (x - threshold)``, capped at ``max_value``.
+
+    >>> import lamina
+    >>> ReLU(max_value=6.0)(lamina.tensor([0.5, 3.0, 9.0])).tolist()
+    [0.5, 3.0, 6.0]
+    >>> ReLU(negative_slope=0.1, threshold=1.0)(lamina.tensor([0.0, 2.0])).tolist()
+    [-0.10000000149011612, 2.0]
+    """
 
     supports_masking = True
 
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        for name, value in (("max_value", max_value), ("negative_slope", negative_slope),
+                            ("threshold", threshold)):  # fmt: skip
+            if value is not None and not (isinstance(value, (int, float)) and value >= 0):
+                raise ValueError(f"ReLU {name} must be a number >= 0, got {value!r}")
+        self.max_value = None if max_value is None else float(max_value)
+        self.negative_slope = float(negative_slope)
+        self.threshold = float(threshold)
+
     def call(self, inputs, training=False):
-        return ops.relu(inputs)
+        if self.negative_slope == 0 and self.threshold == 0:
+            y = ops.relu(inputs)  # the fused op
+        else:
+            shifted = ops.mul(ops.sub(inputs, self.threshold), self.negative_slope)
+            y = ops.where(inputs.data > self.threshold, inputs, shifted)
+        return y if self.max_value is None else ops.minimum(y, self.max_value)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "max_value": self.max_value,
+            "negative_slope": self.negative_slope,
+            "threshold": self.threshold,
+        }
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

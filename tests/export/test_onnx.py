@@ -580,3 +580,11 @@ def test_missing_onnx_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r'pip install "lamina\[onnx\]"'):
         export.onnx(Sequential([Dense(2, input_shape=(3,))]), tmp_path / "model.onnx")
+
+
+def test_relu_with_max_value_is_clipped(tmp_path):
+    from lamina.layers import ReLU
+
+    model = Sequential([Input(shape=(5,)), Dense(4), ReLU(max_value=0.5)])
+    proto = check(randomize(model), data(3, 5, scale=3.0), tmp_path)
+    assert "Clip" in op_types(proto)

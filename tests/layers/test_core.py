@@ -280,3 +280,21 @@ def test_dense_takes_numpy_integer_units():
     for bad in (np.float64(3.0), np.bool_(True), True):
         with pytest.raises(ValueError, match="units must be a positive integer"):
             Dense(bad)
+
+
+def test_relu_options_match_keras():
+    from lamina.layers import ReLU
+
+    x = np.array([-2.0, -0.5, 0.0, 0.5, 1.0, 2.5, 7.0], "float32")
+    # Keras 3.15 (torch backend): keras.layers.ReLU(**options)(x)
+    cases = {
+        (6.0, 0.0, 0.0): [0.0, 0.0, 0.0, 0.5, 1.0, 2.5, 6.0],
+        (None, 0.1, 1.0): [-0.3, -0.15, -0.1, -0.05, 0.0, 2.5, 7.0],
+        (2.0, 0.2, 0.5): [-0.5, -0.2, -0.1, 0.0, 1.0, 2.0, 2.0],
+    }
+    for (max_value, slope, threshold), expected in cases.items():
+        layer = ReLU(max_value=max_value, negative_slope=slope, threshold=threshold)
+        np.testing.assert_allclose(layer(x).numpy(), expected, atol=1e-6)
+        assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()
+    with pytest.raises(ValueError, match="max_value must be a number >= 0"):
+        ReLU(max_value=-1.0)
