@@ -11,6 +11,8 @@ are the same functions under the names Keras code calls.
 
 from __future__ import annotations
 
+import warnings
+
 from lamina.backend import epsilon, floatx, set_backend, set_epsilon, set_floatx
 from lamina.backend import get_backend as backend
 
@@ -40,12 +42,14 @@ def set_image_data_format(data_format: str) -> None:
 
 def enable_unsafe_deserialization() -> None:
     """Keras's opt-in to loading ``Lambda`` layers whose code is stored in the file. lamina never
-    deserializes code, so there is nothing to enable: this raises and says what to do instead."""
-    raise RuntimeError(
-        "lamina never deserializes code: a saved Lambda layer stores only its function's name, "
-        "so there is no unsafe mode to enable. Define the function with `def` and pass it to "
-        "load_model(..., custom_objects={'name': function}) (or register it with "
-        "@lamina.saving.register_keras_serializable()), or write a custom Layer"
+    deserializes code, so there is nothing to enable: tutorial code that calls this keeps
+    running, and a warning says what to do instead."""
+    warnings.warn(
+        "lamina never deserializes code, so enable_unsafe_deserialization() changes nothing: a "
+        "saved Lambda layer stores only its function's name. Pass the function to "
+        "load_model(..., custom_objects={'name': function}) or register it with "
+        "@lamina.saving.register_keras_serializable()",
+        stacklevel=2,
     )
 
 
