@@ -16,6 +16,28 @@ from lamina.layers.layer import Layer, _serialize
 from lamina.ops.normalization import batch_norm, group_norm, l2_normalize, layer_norm
 
 
+def _add_gamma_beta(layer, shape) -> None:
+    """The scale ``gamma`` (with ``layer.scale``) and offset ``beta`` (with ``layer.center``) of
+    a normalization layer, from its initializers, regularizers and constraints; None when off."""
+    layer.gamma = layer.beta = None
+    if layer.scale:
+        layer.gamma = layer.add_weight(
+            shape=shape,
+            initializer=layer.gamma_initializer,
+            regularizer=layer.gamma_regularizer,
+            constraint=layer.gamma_constraint,
+            name="gamma",
+        )
+    if layer.center:
+        layer.beta = layer.add_weight(
+            shape=shape,
+            initializer=layer.beta_initializer,
+            regularizer=layer.beta_regularizer,
+            constraint=layer.beta_constraint,
+            name="beta",
+        )
+
+
 def _check_epsilon(epsilon, who):
     epsilon = float(epsilon)
     if not epsilon > 0:
@@ -84,23 +106,7 @@ class BatchNormalization(Layer):
         if channels is None:
             raise ValueError(f"{self.name} needs a known size along axis {self.axis}")
         self._input_ndim = ndim
-        self.gamma = self.beta = None
-        if self.scale:
-            self.gamma = self.add_weight(
-                shape=(channels,),
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-                name="gamma",
-            )
-        if self.center:
-            self.beta = self.add_weight(
-                shape=(channels,),
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-                name="beta",
-            )
+        _add_gamma_beta(self, (channels,))
         self.moving_mean = self.add_weight(
             shape=(channels,),
             initializer=self.moving_mean_initializer,
@@ -216,23 +222,7 @@ class LayerNormalization(Layer):
         if None in shape:
             raise ValueError(f"{self.name} needs known sizes along axis {self.axis}")
         self._input_ndim = ndim
-        self.gamma = self.beta = None
-        if self.scale:
-            self.gamma = self.add_weight(
-                shape=shape,
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-                name="gamma",
-            )
-        if self.center:
-            self.beta = self.add_weight(
-                shape=shape,
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-                name="beta",
-            )
+        _add_gamma_beta(self, shape)
         self._param_shape = shape
 
     def call(self, inputs, training=False):
@@ -343,23 +333,7 @@ class GroupNormalization(Layer):
                 f"({', '.join(map(str, divisors))}) or groups=-1 for one group per channel"
             )
         self._groups, self._input_ndim, self._channels = groups, ndim, channels
-        self.gamma = self.beta = None
-        if self.scale:
-            self.gamma = self.add_weight(
-                shape=(channels,),
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-                name="gamma",
-            )
-        if self.center:
-            self.beta = self.add_weight(
-                shape=(channels,),
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-                name="beta",
-            )
+        _add_gamma_beta(self, (channels,))
 
     def call(self, inputs, training=False):
         if inputs.ndim != self._input_ndim or inputs.shape[self._channel_axis] != self._channels:
