@@ -20,6 +20,7 @@ it among functions registered with ``@lamina.saving.register_keras_serializable(
 from __future__ import annotations
 
 from lamina import ops
+from lamina.backend import xp
 from lamina.ops import (
     elu,
     gelu,
@@ -53,8 +54,9 @@ def softsign(x):
 
 
 def hard_sigmoid(x):
-    """Piecewise-linear sigmoid: ``clip(x / 6 + 1/2, 0, 1)`` (Keras 3's definition)."""
-    return ops.clip(x * (1 / 6) + 0.5, 0.0, 1.0)
+    """Piecewise-linear sigmoid: ``relu6(x + 3) / 6 = clip(x / 6 + 1/2, 0, 1)`` (Keras 3's
+    definition), with ``relu6``'s gradient: 1/6 inside (-3, 3), 0 at the kinks and beyond."""
+    return relu6(ops.add(x, 3.0)) / 6.0
 
 
 def hard_silu(x):
@@ -66,8 +68,16 @@ hard_swish = hard_silu
 
 
 def relu6(x):
-    """``min(max(x, 0), 6)``."""
-    return ops.clip(x, 0.0, 6.0)
+    """``min(max(x, 0), 6)``. Its gradient is 1 inside (0, 6) and 0 at the kinks 0 and 6, as
+    in Keras and PyTorch (a clip would pass it at both).
+
+    >>> import lamina
+    >>> x = lamina.tensor([0.0, 3.0, 6.0], requires_grad=True)
+    >>> relu6(x).sum().backward(); x.grad.tolist()
+    [0.0, 1.0, 0.0]
+    """
+    values = xp.asarray(x)
+    return ops.where((values > 0) & (values < 6), x, xp.clip(values, 0, 6))
 
 
 def mish(x):

@@ -51,6 +51,23 @@ def test_added_activations_match_their_formulas_and_gradients():
         assert check_op(getattr(activations, name), (4, 5))
 
 
+def test_relu6_and_hard_sigmoid_have_zero_gradient_at_their_kinks():
+    # Keras (TensorFlow and torch backends) and PyTorch: relu6'(0) = relu6'(6) = 0 and
+    # hard_sigmoid'(+-3) = 0; an inclusive clip would pass the gradient there
+    x = np.array([-4.0, -3.0, -1.0, 0.0, 1.0, 3.0, 6.0, 7.0])
+    inside = {
+        "relu6": (x > 0) & (x < 6),
+        "hard_sigmoid": ((x > -3) & (x < 3)) / 6,
+        "hard_silu": np.clip(x / 6 + 0.5, 0, 1) + x * ((x > -3) & (x < 3)) / 6,
+    }
+    for name, expected in inside.items():
+        t = lamina.tensor(x, requires_grad=True)
+        getattr(activations, name)(t).sum().backward()
+        np.testing.assert_allclose(t.grad, expected, atol=1e-12, err_msg=name)
+    values = activations.relu6(np.array([-1.0, 6.5], np.float32))
+    assert values.dtype == np.float32 and values.tolist() == [0.0, 6.0]
+
+
 @lamina.saving.register_keras_serializable()
 def doubled_square(x):
     return x * x * 2

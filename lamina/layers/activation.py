@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from lamina import activations, initializers, ops
+from lamina.backend import xp
 from lamina.layers.layer import Layer, _serialize, activation_property
 
 
@@ -168,7 +169,14 @@ class ELU(Layer):
 
 
 class Softmax(Layer):
-    """Softmax along ``axis`` (default the last)."""
+    """Softmax along ``axis`` (default the last). With a ``mask`` (True, or > 0.5, = keep) that
+    broadcasts to the inputs, masked entries get probability 0 and the others share 1, as in
+    Keras (an entirely masked row is all zeros).
+
+    >>> import numpy as np
+    >>> Softmax()(np.zeros((1, 4), np.float32), mask=np.array([[1, 1, 0, 1]])).tolist()
+    [[0.3333333432674408, 0.3333333432674408, 0.0, 0.3333333432674408]]
+    """
 
     supports_masking = True
 
@@ -176,8 +184,22 @@ class Softmax(Layer):
         super().__init__(**kwargs)
         self.axis = axis
 
-    def call(self, inputs, training=False):
-        return ops.softmax(inputs, axis=self.axis)
+    def call(self, inputs, training=False, mask=None):
+        if mask is None:
+            return ops.softmax(inputs, axis=self.axis)
+        keep = xp.asarray(mask)
+        keep = keep if keep.dtype == bool else keep > 0.5
+        if keep.ndim > inputs.ndim or any(
+            m not in (1, i) for m, i in zip(keep.shape[::-1], inputs.shape[::-1])
+        ):
+            raise ValueError(
+                f"{self.name}: the mask of shape {keep.shape} must broadcast to the inputs of "
+                f"shape {tuple(inputs.shape)} (each mask axis 1 or the input's size, aligned "
+                "from the last axis); pass a matching mask= or drop it"
+            )
+        lowest = -3e4 if inputs.dtype == xp.float16 else -1e9  # Keras's large negative number
+        probs = ops.softmax(ops.where(keep, inputs, lowest), axis=self.axis)
+        return ops.where(keep, probs, 0.0)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

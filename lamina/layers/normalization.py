@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from lamina import initializers, regularizers
+from lamina import initializers, ops, regularizers
+from lamina.backend import xp
 from lamina.layers.layer import Layer, _serialize
 from lamina.ops.normalization import batch_norm, group_norm, l2_normalize, layer_norm
 
@@ -51,9 +52,12 @@ class BatchNormalization(Layer):
 
     With ``training=True`` it uses the batch's statistics and updates the moving averages
     (``moving = moving * momentum + batch * (1 - momentum)``, the biased batch variance, as Keras
-    3); otherwise it uses the moving averages. A frozen layer (``trainable = False``) always
-    runs in inference mode and leaves its moving averages alone, as in Keras. Weights: ``gamma``,
-    ``beta`` (trainable), ``moving_mean``, ``moving_variance`` (non-trainable).
+    3); otherwise it uses the moving averages. In training, a mask (from
+    ``Embedding(mask_zero=True)`` or ``Masking``) leaves the masked steps out of the batch
+    statistics, as in Keras; every step is still normalized. A frozen layer
+    (``trainable = False``) always runs in inference mode and leaves its moving averages alone,
+    as in Keras. Weights: ``gamma``, ``beta`` (trainable), ``moving_mean``, ``moving_variance``
+    (non-trainable).
     """
 
     supports_masking = True
@@ -120,7 +124,7 @@ class BatchNormalization(Layer):
             name="moving_variance",
         )
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, mask=None):
         if inputs.ndim != self._input_ndim or (
             inputs.shape[self._channel_axis] != self.moving_mean.shape[0]
         ):
@@ -138,17 +142,47 @@ class BatchNormalization(Layer):
                 axis=self._channel_axis,
                 epsilon=self.epsilon,
             )
-        out, mean, variance = batch_norm(
-            inputs,
-            self.gamma,
-            self.beta,
-            axis=self._channel_axis,
-            epsilon=self.epsilon,
-            return_moments=True,
-        )
+        if mask is None:
+            out, mean, variance = batch_norm(
+                inputs,
+                self.gamma,
+                self.beta,
+                axis=self._channel_axis,
+                epsilon=self.epsilon,
+                return_moments=True,
+            )
+        else:
+            mean, variance = self._masked_moments(inputs, mask)
+            out = batch_norm(
+                inputs,
+                self.gamma,
+                self.beta,
+                mean,
+                variance,
+                axis=self._channel_axis,
+                epsilon=self.epsilon,
+            )
         for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
             moving.assign(moving.data * self.momentum + batch.data * (1.0 - self.momentum))
         return out
+
+    def _masked_moments(self, inputs, mask):
+        """Keras's batch statistics over the unmasked entries only (``mask``: the inputs' shape
+        without the last axis), each divided by its count + 1e-7; gradients flow through them."""
+        keep = xp.asarray(mask)
+        if keep.ndim != inputs.ndim - 1:
+            raise ValueError(
+                f"{self.name}: the mask must have one axis fewer than the inputs, got mask shape "
+                f"{keep.shape} for inputs of shape {tuple(inputs.shape)}"
+            )
+        weights = xp.broadcast_to(keep[..., None], inputs.shape).astype(inputs.dtype)
+        axes = tuple(a for a in range(inputs.ndim) if a != self._channel_axis)
+        shape = [1] * inputs.ndim
+        shape[self._channel_axis] = inputs.shape[self._channel_axis]
+        count = weights.sum(axis=axes) + 1e-7
+        mean = (inputs * weights).sum(axis=axes) / count
+        centered = (inputs - ops.reshape(mean, tuple(shape))) * weights
+        return mean, (centered * centered).sum(axis=axes) / count
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

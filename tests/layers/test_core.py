@@ -298,3 +298,22 @@ def test_relu_options_match_keras():
         assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()
     with pytest.raises(ValueError, match="max_value must be a number >= 0"):
         ReLU(max_value=-1.0)
+
+
+def test_softmax_layer_applies_its_mask_as_keras():
+    x = np.array([[1.0, 2.0, 3.0, 4.0], [0.5, 0.5, 0.5, 0.5]], "float32")
+    mask = np.array([[True, False, True, False], [False, False, False, False]])
+    xt = lamina.tensor(x, requires_grad=True)
+    out = Softmax()(xt, mask=mask)
+    e = np.exp([1.0, 3.0]) / np.exp([1.0, 3.0]).sum()
+    # masked entries get 0, the others share 1; a fully masked row is all zeros (Keras 3.15)
+    np.testing.assert_allclose(out.numpy(), [[e[0], 0, e[1], 0], [0, 0, 0, 0]], atol=1e-7)
+    out.backward(np.array([[1.0, 5.0, -1.0, 5.0], [1.0, 2.0, 3.0, 4.0]], "float32"))
+    g = e * (np.array([1.0, -1.0]) - (e * [1.0, -1.0]).sum())  # softmax's backward, kept entries
+    np.testing.assert_allclose(xt.grad, [[g[0], 0, g[1], 0], [0, 0, 0, 0]], atol=1e-7)
+    # a mask that broadcasts (e.g. over attention heads), and non-boolean masks (> 0.5 = keep)
+    scores = np.zeros((2, 3, 4), "float32")
+    probs = Softmax()(scores, mask=np.array([[[1.0, 1.0, 0.2, 0.9]]])).numpy()
+    np.testing.assert_allclose(probs, np.broadcast_to([1 / 3, 1 / 3, 0, 1 / 3], (2, 3, 4)))
+    with pytest.raises(ValueError, match=r"mask of shape \(2, 3\) must broadcast"):
+        Softmax()(scores, mask=np.ones((2, 3), bool))

@@ -320,3 +320,39 @@ def test_group_and_unit_norm_errors_name_the_problem():
         UnitNormalization(axis="last")
     with pytest.raises(ValueError, match="out of range"):
         UnitNormalization(axis=2)(np.zeros((2, 3), np.float32))
+
+
+def test_batch_norm_leaves_masked_steps_out_of_the_training_statistics():
+    rng = np.random.default_rng(3)
+    x = rng.normal(2.0, 3.0, size=(2, 4, 3))
+    mask = np.array([[True, True, False, False], [True, True, True, False]])
+    bn = BatchNormalization(momentum=0.5, epsilon=1e-3, dtype="float64")
+    bn.build(x.shape)
+    gamma, beta = rng.uniform(0.5, 2.0, 3), rng.normal(size=3)
+    bn.set_weights([gamma, beta, np.zeros(3), np.ones(3)])
+    out = bn(x, training=True, mask=mask).numpy()
+    kept = x[mask]  # (5, 3): the statistics Keras 3 uses (divided by count + 1e-7)
+    mean, var = kept.sum(0) / (5 + 1e-7), ((kept - kept.mean(0)) ** 2).sum(0) / (5 + 1e-7)
+    # every step, masked or not, is normalized with the unmasked steps' statistics
+    np.testing.assert_allclose(out, gamma * (x - mean) / np.sqrt(var + 1e-3) + beta, rtol=1e-6)
+    np.testing.assert_allclose(bn.moving_mean.numpy(), 0.5 * mean, rtol=1e-6)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), 0.5 + 0.5 * var, rtol=1e-6)
+    # gradients through the masked statistics, against central differences
+    weights = rng.normal(size=x.shape)
+    xt = lamina.tensor(x, requires_grad=True)
+    (bn(xt, training=True, mask=mask) * weights).sum().backward()
+    numeric = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[i] = 1e-6
+        plus = (bn(x + step, training=True, mask=mask).numpy() * weights).sum()
+        minus = (bn(x - step, training=True, mask=mask).numpy() * weights).sum()
+        numeric[i] = (plus - minus) / 2e-6
+    np.testing.assert_allclose(xt.grad, numeric, rtol=1e-5, atol=1e-7)
+    # inference ignores the mask; an embedding's mask reaches the layer in a model
+    np.testing.assert_allclose(bn(x, mask=mask).numpy(), bn(x).numpy())
+    model = Sequential([lamina.layers.Embedding(5, 3, mask_zero=True), BatchNormalization()])
+    tokens = np.array([[1, 2, 0, 0], [3, 1, 4, 0]])
+    model.layers[-1](model.layers[0](tokens), training=True)
+    emb = model.layers[0].embeddings.numpy()[tokens][tokens > 0]
+    np.testing.assert_allclose(model.layers[-1].moving_mean.numpy(), 0.01 * emb.mean(0), rtol=1e-5)
