@@ -39,13 +39,19 @@ from lamina.layers import (
     Average,
     AveragePooling1D,
     AveragePooling2D,
+    AveragePooling3D,
     BaseRNN,
     BatchNormalization,
     Concatenate,
     Conv1D,
+    Conv1DTranspose,
     Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Conv3DTranspose,
     Cropping1D,
     Cropping2D,
+    Cropping3D,
     Dense,
     DepthwiseConv1D,
     DepthwiseConv2D,
@@ -56,8 +62,10 @@ from lamina.layers import (
     GaussianNoise,
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
     GroupNormalization,
     Identity,
     InputLayer,
@@ -66,6 +74,7 @@ from lamina.layers import (
     Maximum,
     MaxPooling1D,
     MaxPooling2D,
+    MaxPooling3D,
     Minimum,
     Multiply,
     Permute,
@@ -84,12 +93,15 @@ from lamina.layers import (
     UnitNormalization,
     UpSampling1D,
     UpSampling2D,
+    UpSampling3D,
     ZeroPadding1D,
     ZeroPadding2D,
+    ZeroPadding3D,
 )
 from lamina.layers.symbolic import map_structure
 from lamina.models import Functional, Sequential
 from lamina.ops.activations import SELU_ALPHA, SELU_SCALE
+from lamina.ops.conv import conv_transpose_output_length
 
 MIN_OPSET = 17  # LayerNormalization
 _INT64_MAX = np.iinfo(np.int64).max
@@ -416,10 +428,12 @@ def _conv_node(g, layer, x, weight, group, shape):
 
 
 def _conv(g, layer, x, shape):
-    """Conv1D/2D: lamina's kernel ``(*k, in, out)`` is ONNX's ``(out, in, *k)``."""
+    """Conv1D/2D/3D: lamina's kernel ``(*k, in / groups, out)`` is ONNX's
+    ``(out, in / groups, *k)``, with the same groups (output block g sees input block g)."""
     kernel = _weight(layer.kernel)
     rank = kernel.ndim - 2
-    return _conv_node(g, layer, x, kernel.transpose(rank + 1, rank, *range(rank)), 1, shape)
+    weight = kernel.transpose(rank + 1, rank, *range(rank))
+    return _conv_node(g, layer, x, weight, layer.groups, shape)
 
 
 def _depthwise_conv(g, layer, x, shape):
@@ -455,6 +469,40 @@ def _separable_conv(g, layer, x, shape):
     if layer.bias is not None:
         inputs.append(g.const(f"{layer.name}/bias", _weight(layer.bias)))
     y = g.op("Conv", inputs, f"{layer.name}/pointwise")
+    return _activation(g, layer, _Value(y, shape, channels_first=True))
+
+
+def _conv_transpose(g, layer, x, shape):
+    """Conv1DTranspose/2D/3D: lamina's kernel ``(*k, out, in)`` is ONNX's ``(in, out, *k)``.
+    lamina crops its output from the full transposed convolution (TensorFlow's rule): explicit
+    ``pads`` at the start and end, and ``output_padding`` where the output reaches past the full
+    one (a stride above the kernel's span). Both are independent of the input's size."""
+    x = channels_first(g, x)
+    kernel = _weight(layer.kernel)
+    rank = kernel.ndim - 2
+    output_padding = layer.output_padding or (None,) * rank
+    begins, ends, extra = [], [], []
+    for k, s, d, op in zip(layer.kernel_size, layer.strides, layer.dilation_rate, output_padding):
+        full = (k - 1) * d + 1  # the full output of an input of size 1
+        length = conv_transpose_output_length(1, k, s, layer.padding, op, d)
+        start = max(full - length, 0) // 2 if layer.padding == "same" else 0
+        begins.append(start)
+        ends.append(max(full - start - length, 0))
+        extra.append(max(start + length - full, 0))
+    weight = kernel.transpose(rank + 1, rank, *range(rank))
+    inputs = [x.name, g.const(f"{layer.name}/kernel", weight)]
+    if layer.bias is not None:
+        inputs.append(g.const(f"{layer.name}/bias", _weight(layer.bias)))
+    y = g.op(
+        "ConvTranspose",
+        inputs,
+        f"{layer.name}/conv_transpose",
+        kernel_shape=list(layer.kernel_size),
+        strides=list(layer.strides),
+        dilations=list(layer.dilation_rate),
+        pads=begins + ends,
+        output_padding=extra,
+    )
     return _activation(g, layer, _Value(y, shape, channels_first=True))
 
 
@@ -814,6 +862,10 @@ CONVERTERS = {
     Reshape: _reshape,
     Conv1D: _conv,
     Conv2D: _conv,
+    Conv3D: _conv,
+    Conv1DTranspose: _conv_transpose,
+    Conv2DTranspose: _conv_transpose,
+    Conv3DTranspose: _conv_transpose,
     DepthwiseConv1D: _depthwise_conv,
     DepthwiseConv2D: _depthwise_conv,
     SeparableConv1D: _separable_conv,
@@ -822,10 +874,14 @@ CONVERTERS = {
     MaxPooling2D: _pooling("MaxPool"),
     AveragePooling1D: _pooling("AveragePool"),
     AveragePooling2D: _pooling("AveragePool"),
+    MaxPooling3D: _pooling("MaxPool"),
+    AveragePooling3D: _pooling("AveragePool"),
     GlobalAveragePooling1D: _global_pooling("ReduceMean"),
     GlobalAveragePooling2D: _global_pooling("ReduceMean"),
     GlobalMaxPooling1D: _global_pooling("ReduceMax"),
     GlobalMaxPooling2D: _global_pooling("ReduceMax"),
+    GlobalAveragePooling3D: _global_pooling("ReduceMean"),
+    GlobalMaxPooling3D: _global_pooling("ReduceMax"),
     BatchNormalization: _batch_norm,
     LayerNormalization: _layer_norm,
     GroupNormalization: _group_norm,
@@ -843,10 +899,13 @@ CONVERTERS = {
     Concatenate: _concatenate,
     ZeroPadding1D: _zero_padding,
     ZeroPadding2D: _zero_padding,
+    ZeroPadding3D: _zero_padding,
     Cropping1D: _cropping,
     Cropping2D: _cropping,
+    Cropping3D: _cropping,
     UpSampling1D: _upsampling,
     UpSampling2D: _upsampling,
+    UpSampling3D: _upsampling,
     Sequential: _sequential,
     Functional: _functional,
 }

@@ -1,11 +1,12 @@
-"""Convolution layers, channels-last as in Keras: ``Conv1D``, ``Conv2D``, ``Conv1DTranspose``,
-``Conv2DTranspose``, ``DepthwiseConv1D``, ``DepthwiseConv2D``, ``SeparableConv1D``,
-``SeparableConv2D``.
+"""Convolution layers, channels-last as in Keras: ``Conv1D``, ``Conv2D``, ``Conv3D``,
+``Conv1DTranspose``, ``Conv2DTranspose``, ``Conv3DTranspose``, ``DepthwiseConv1D``,
+``DepthwiseConv2D``, ``SeparableConv1D``, ``SeparableConv2D``.
 
 Each family is one rank-generic base (``BaseConv``, ``BaseConvTranspose``,
 ``BaseDepthwiseConv``, ``BaseSeparableConv``: a depthwise one with a pointwise kernel) with thin
-subclasses that fix the rank. Inputs are ``(batch, steps, channels)`` (1-D) or
-``(batch, height, width, channels)`` (2-D); integer ``kernel_size``, ``strides`` and
+subclasses that fix the rank. Inputs are ``(batch, steps, channels)`` (1-D),
+``(batch, height, width, channels)`` (2-D) or ``(batch, depth, height, width, channels)``
+(3-D: ``Conv3D`` and ``Conv3DTranspose``); integer ``kernel_size``, ``strides`` and
 ``dilation_rate`` mean the same value on every axis.
 
 >>> import numpy as np
@@ -41,7 +42,11 @@ def check_input(layer, shape, rank, channels=None):
     """An input shape's rank (and channel count, once built) against what the layer expects."""
     shape = tuple(shape)
     if len(shape) != rank + 2:
-        layout = "(batch, steps, channels)" if rank == 1 else "(batch, height, width, channels)"
+        layout = {
+            1: "(batch, steps, channels)",
+            2: "(batch, height, width, channels)",
+            3: "(batch, depth, height, width, channels)",
+        }.get(rank, f"(batch, {rank} spatial axes, channels)")
         raise ValueError(f"{layer.name} expects inputs of shape {layout}, got shape {shape}")
     if channels is not None and shape[-1] != channels:
         raise ValueError(
@@ -131,13 +136,29 @@ class _ConvBase(Layer):
 
 class BaseConv(_ConvBase):
     """N-D convolution (cross-correlation, as in every framework): ``activation(conv(x, kernel)
-    + bias)``, with a kernel of shape ``kernel_size + (in_channels, filters)``.
+    + bias)``, with a kernel of shape ``kernel_size + (in_channels // groups, filters)``.
 
     Arguments as Keras's: ``filters``, ``kernel_size``, ``strides=1``, ``padding`` ("valid",
     "same", and "causal" for rank 1), ``data_format`` (channels-last only),
-    ``dilation_rate=1``, ``groups=1`` (only 1 is supported), ``activation``, ``use_bias``,
+    ``dilation_rate=1``, ``groups=1``, ``activation``, ``use_bias``,
     ``kernel_initializer="glorot_uniform"``, ``bias_initializer="zeros"``, the regularizers and
     constraints. Unlike Keras, strides and dilation above 1 may be combined.
+
+    ``groups`` G (PyTorch's ``groups`` too) splits the C input channels and the F filters into G
+    consecutive blocks, both divisible by G: output block g, ``y[..., g*F/G : (g+1)*F/G]``, is
+    ``conv(x[..., g*C/G : (g+1)*C/G], kernel[..., g*F/G : (g+1)*F/G])`` (ResNeXt; G = C = F is
+    a depthwise convolution), with G times fewer weights and multiplications.
+
+    >>> import numpy as np
+    >>> layer = Conv2D(6, 3, groups=3, padding="same")
+    >>> x = np.random.default_rng(0).normal(size=(1, 5, 5, 9)).astype("float32")
+    >>> y = layer(x).numpy()
+    >>> layer.kernel.shape
+    (3, 3, 3, 6)
+    >>> x[..., 3:] = 0  # only the first group's channels left: only its 2 outputs are unchanged
+    >>> z = layer(x).numpy()
+    >>> np.allclose(z[..., :2], y[..., :2]), np.allclose(z[..., 2:], y[..., 2:])
+    (True, False)
     """
 
     def __init__(
@@ -178,22 +199,29 @@ class BaseConv(_ConvBase):
             **kwargs,
         )
         filters = _check_positive_int(filters, f"{type(self).__name__} filters")
-        if groups != 1:
+        groups = _check_positive_int(groups, f"{type(self).__name__} groups")
+        if filters % groups:
             raise ValueError(
-                f"groups={groups} is not supported (only 1); for one group per channel use "
-                "DepthwiseConv2D"
+                f"{self.name}: filters={filters} must be divisible by groups={groups} (each "
+                "group computes filters / groups output channels)"
             )
         self.filters = filters
-        self.groups = int(groups)
+        self.groups = groups
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.kernel_constraint = kernel_constraint
 
     def build(self, input_shape):
         self._check_build_shape(input_shape)
+        if input_shape[-1] % self.groups:
+            raise ValueError(
+                f"{self.name}: groups={self.groups} must divide the input's {input_shape[-1]} "
+                f"channels (last axis of shape {tuple(input_shape)}): each group convolves "
+                "in_channels / groups of them"
+            )
         self.input_channels = input_shape[-1]
         self.kernel = self.add_weight(
-            shape=(*self.kernel_size, input_shape[-1], self.filters),
+            shape=(*self.kernel_size, input_shape[-1] // self.groups, self.filters),
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
@@ -657,9 +685,38 @@ class SeparableConv2D(BaseSeparableConv):
         super().__init__(2, filters, kernel_size, strides=strides, padding=padding, **kwargs)
 
 
+class Conv3D(BaseConv):
+    """3-D convolution over volumes ``(batch, depth, height, width, channels)``; kernel
+    ``(kd, kh, kw, in, filters)``.
+
+    >>> import numpy as np
+    >>> layer = Conv3D(4, 3, padding="same", strides=(1, 2, 2))
+    >>> layer(np.zeros((1, 6, 8, 8, 2), np.float32)).shape, layer.kernel.shape
+    ((1, 6, 4, 4, 4), (3, 3, 3, 2, 4))
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", **kwargs):
+        super().__init__(3, filters, kernel_size, strides=strides, padding=padding, **kwargs)
+
+
+class Conv3DTranspose(BaseConvTranspose):
+    """Transposed 3-D convolution (upsampling volumes); kernel ``(kd, kh, kw, filters, in)``.
+
+    >>> import numpy as np
+    >>> layer = Conv3DTranspose(2, 3, strides=2, padding="same")
+    >>> layer(np.zeros((1, 4, 5, 6, 8), np.float32)).shape, layer.kernel.shape
+    ((1, 8, 10, 12, 2), (3, 3, 3, 2, 8))
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", **kwargs):
+        super().__init__(3, filters, kernel_size, strides=strides, padding=padding, **kwargs)
+
+
 # Keras's aliases
 Convolution1D = Conv1D
 Convolution2D = Conv2D
+Convolution3D = Conv3D
 Convolution2DTranspose = Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose
 SeparableConvolution1D = SeparableConv1D
 SeparableConvolution2D = SeparableConv2D

@@ -1,6 +1,6 @@
-"""Pooling layers, channels-last as in Keras: ``MaxPooling1D/2D``, ``AveragePooling1D/2D``,
-``GlobalMaxPooling1D/2D``, ``GlobalAveragePooling1D/2D`` (and Keras's short aliases,
-``MaxPool2D``, ``AvgPool2D``, ``GlobalAvgPool2D``, ...).
+"""Pooling layers, channels-last as in Keras: ``MaxPooling1D/2D/3D``,
+``AveragePooling1D/2D/3D``, ``GlobalMaxPooling1D/2D/3D``, ``GlobalAveragePooling1D/2D/3D`` (and
+Keras's short aliases, ``MaxPool2D``, ``AvgPool3D``, ``GlobalAvgPool3D``, ...).
 
 >>> import numpy as np
 >>> from lamina.layers.pooling import GlobalAveragePooling2D, MaxPooling2D
@@ -93,6 +93,22 @@ class MaxPooling2D(BasePooling):
         super().__init__(2, pool_size, strides, padding, data_format, **kwargs)
 
 
+class MaxPooling3D(BasePooling):
+    """Max over ``pool_size`` windows of volumes ``(batch, depth, height, width, channels)``.
+
+    >>> import numpy as np
+    >>> MaxPooling3D()(np.zeros((1, 6, 7, 8, 2), np.float32)).shape
+    (1, 3, 3, 4, 2)
+    """
+
+    _op = pool_ops.MaxPool
+
+    def __init__(
+        self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs
+    ):
+        super().__init__(3, pool_size, strides, padding, data_format, **kwargs)
+
+
 class AveragePooling1D(BasePooling):
     """Mean over windows of ``pool_size`` steps of ``(batch, steps, channels)``."""
 
@@ -109,6 +125,17 @@ class AveragePooling2D(BasePooling):
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(2, pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(BasePooling):
+    """Mean over ``pool_size`` windows of volumes ``(batch, depth, height, width, channels)``."""
+
+    _op = pool_ops.AvgPool
+
+    def __init__(
+        self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs
+    ):
+        super().__init__(3, pool_size, strides, padding, data_format, **kwargs)
 
 
 class BaseGlobalPooling(Layer):
@@ -172,6 +199,21 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
         super().__init__(2, data_format, keepdims, **kwargs)
 
 
+class GlobalAveragePooling3D(BaseGlobalPooling):
+    """Mean over depth, height and width: ``(batch, d, h, w, channels)`` -> ``(batch, channels)``.
+
+    >>> import numpy as np
+    >>> x = np.zeros((2, 4, 5, 6, 3), np.float32)
+    >>> GlobalAveragePooling3D()(x).shape, GlobalAveragePooling3D(keepdims=True)(x).shape
+    ((2, 3), (2, 1, 1, 1, 3))
+    """
+
+    _reduce = ops.mean
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(3, data_format, keepdims, **kwargs)
+
+
 class GlobalMaxPooling1D(BaseGlobalPooling):
     """Max over steps: ``(batch, steps, channels)`` -> ``(batch, channels)``."""
 
@@ -190,12 +232,25 @@ class GlobalMaxPooling2D(BaseGlobalPooling):
         super().__init__(2, data_format, keepdims, **kwargs)
 
 
+class GlobalMaxPooling3D(BaseGlobalPooling):
+    """Max over depth, height and width: ``(batch, d, h, w, channels)`` -> ``(batch, channels)``."""
+
+    _reduce = ops.max
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(3, data_format, keepdims, **kwargs)
+
+
 # Keras's aliases
 MaxPool1D = MaxPooling1D
 MaxPool2D = MaxPooling2D
+MaxPool3D = MaxPooling3D
 AvgPool1D = AveragePooling1D
 AvgPool2D = AveragePooling2D
+AvgPool3D = AveragePooling3D
 GlobalAvgPool1D = GlobalAveragePooling1D
 GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D
 GlobalMaxPool1D = GlobalMaxPooling1D
 GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalMaxPool3D = GlobalMaxPooling3D

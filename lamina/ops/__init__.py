@@ -38,6 +38,8 @@ from lamina.ops.conv import (
     conv1d_transpose,
     conv2d,
     conv2d_transpose,
+    conv3d,
+    conv3d_transpose,
     depthwise_conv1d,
     depthwise_conv2d,
     separable_conv1d,
@@ -114,7 +116,14 @@ from lamina.ops.math import (
     where,
 )
 from lamina.ops.normalization import batch_norm, group_norm, l2_normalize, layer_norm, normalize
-from lamina.ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from lamina.ops.pooling import (
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+)
 from lamina.ops.rearrange import flip, moveaxis, repeat, swapaxes, tile
 from lamina.ops.recurrent import gru, gru_cell, lstm, lstm_cell, simple_rnn, simple_rnn_cell
 from lamina.ops.reduce import (
@@ -158,6 +167,7 @@ __all__ = [
     "argsort",
     "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
     "batch_norm",
     "binary_cross_entropy",
     "broadcast_to",
@@ -171,6 +181,8 @@ __all__ = [
     "conv1d_transpose",
     "conv2d",
     "conv2d_transpose",
+    "conv3d",
+    "conv3d_transpose",
     "convert_to_numpy",
     "convert_to_tensor",
     "cos",
@@ -227,6 +239,7 @@ __all__ = [
     "max",
     "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
     "maximum",
     "mean",
     "min",

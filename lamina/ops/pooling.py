@@ -1,13 +1,15 @@
-"""Pooling, channels-last: ``max_pool1d``, ``max_pool2d``, ``avg_pool1d``, ``avg_pool2d``.
+"""Pooling, channels-last: ``max_pool1d``, ``max_pool2d``, ``max_pool3d``, ``avg_pool1d``,
+``avg_pool2d``, ``avg_pool3d``.
 
-Inputs are ``(batch, width, channels)`` or ``(batch, height, width, channels)``; ``strides``
-default to ``pool_size``; ``padding`` is "valid" or "same" (TensorFlow's rule, as in
-``lamina.ops.conv``). Max pooling pads with -inf and gives a window's gradient to its first
-maximum (row-major within the window), as PyTorch and TensorFlow give it to one element;
-average pooling with "same" divides by the number of real (unpadded) values in each window.
+Inputs are ``(batch, width, channels)``, ``(batch, height, width, channels)`` or
+``(batch, depth, height, width, channels)``; ``strides`` default to ``pool_size``; ``padding``
+is "valid" or "same" (TensorFlow's rule, as in ``lamina.ops.conv``). Max pooling pads with -inf
+and gives a window's gradient to its first maximum (row-major within the window), as PyTorch and
+TensorFlow give it to one element; average pooling with "same" divides by the number of real
+(unpadded) values in each window.
 
-Both are a loop over the ``ph * pw`` window offsets of whole-array operations on strided views
-(``x[:, i::sh, j::sw]``): 3 ``maximum`` calls for a 2x2 max pool. For the common
+Both are a loop over the window offsets (``ph * pw`` in 2-D) of whole-array operations on
+strided views (``x[:, i::sh, j::sw]``): 3 ``maximum`` calls for a 2x2 max pool. For the common
 non-overlapping case (strides == pool_size) the backward writes each offset's slice of the
 input gradient once instead of accumulating into a zeroed array.
 
@@ -19,67 +21,63 @@ input gradient once instead of accumulating into a zeroed array.
 
 from __future__ import annotations
 
+import itertools
+import math
+
 from lamina.autograd.function import Function
 from lamina.autograd.grad_mode import is_grad_enabled
 from lamina.backend import xp
 from lamina.ops.conv import (
+    crop_spatial,
     geometry,
     normalize_padding,
     normalize_tuple,
-    offset_view,
-    pad2d,
+    pad_spatial,
+    window_view,
 )
 
 
 class _Pool(Function):
-    """Shared setup: the input as rank 2, the geometry, and the padded input."""
+    """Shared setup for any number of spatial axes: the geometry and the padded input."""
 
     pad_value = 0.0
     what = "pool"
 
     def _setup(self, x, pool_size, strides, padding):
+        rank = len(pool_size)
         self.x_shape = x.shape
-        if x.ndim != len(pool_size) + 2:
+        if x.ndim != rank + 2:
             raise ValueError(
-                f"{self.what} with a {len(pool_size)}-D pool expects an input of rank "
-                f"{len(pool_size) + 2} (batch, ..., channels), got shape {tuple(x.shape)}"
+                f"{self.what} with a {rank}-D pool expects an input of rank {rank + 2} "
+                f"(batch, ..., channels), got shape {tuple(x.shape)}"
             )
-        x4 = x[:, None] if x.ndim == 3 else x
-        self.pool = (1, *pool_size)[-2:]
-        self.strides = (1, *strides)[-2:]
-        n, h, w, c = x4.shape
-        self.in_hw = (h, w)
+        self.pool, self.strides = tuple(pool_size), tuple(strides)
         self.out_shape, self.pads = geometry(
-            (h, w), self.pool, self.strides, (1, 1), padding, what=self.what
+            x.shape[1:-1], self.pool, self.strides, (1,) * rank, padding, what=self.what
         )
-        xpad = pad2d(x4, self.pads, self.pad_value)
+        xpad = pad_spatial(x, self.pads, self.pad_value)
         # windows that neither overlap nor leave gaps: write the gradient instead of adding it
         self.tiled = self.strides == self.pool
         return xpad
 
-    def _offsets(self):
-        ph, pw = self.pool
-        return [(i, j) for i in range(ph) for j in range(pw)]
+    def _views(self, a):
+        """The strided view of ``a`` (padded) that each window offset meets, row-major."""
+        offsets = itertools.product(*(range(p) for p in self.pool))
+        return [window_view(a, offset, self.out_shape, self.strides) for offset in offsets]
 
     def _grad_canvas(self, shape, dtype):
         """The input gradient, zeroed where the gradient loop will not write: everywhere when
-        windows overlap or leave gaps (it adds), else only the rows and columns that no window
-        reaches ("valid")."""
+        windows overlap or leave gaps (it adds), else only the slabs that no window reaches
+        ("valid")."""
         if not self.tiled:
             return xp.zeros(shape, dtype=dtype)
         canvas = xp.empty(shape, dtype=dtype)
-        (ho, wo), (ph, pw) = self.out_shape, self.pool
-        canvas[:, ho * ph :] = 0
-        canvas[:, :, wo * pw :] = 0
+        for axis, (o, p) in enumerate(zip(self.out_shape, self.pool), start=1):
+            canvas[(slice(None),) * axis + (slice(o * p, None),)] = 0
         return canvas
 
     def _crop(self, gpad):
-        (top, _), (left, _) = self.pads
-        h, w = self.in_hw
-        return gpad[:, top : top + h, left : left + w].reshape(self.x_shape)
-
-    def _output(self, out):
-        return out[:, 0] if len(self.x_shape) == 3 else out
+        return crop_spatial(gpad, [before for before, _ in self.pads], self.x_shape[1:-1])
 
 
 class MaxPool(_Pool):
@@ -102,14 +100,14 @@ class MaxPool(_Pool):
 
     def forward(self, x, pool_size=(2, 2), strides=(2, 2), padding="valid"):
         xpad = self._setup(x, pool_size, strides, padding)
-        views = [offset_view(xpad, i, j, self.out_shape, self.strides) for i, j in self._offsets()]
+        views = self._views(xpad)
         self.pad_shape = xpad.shape
         self.rises = []  # rises[k - 1]: where offset k beats every earlier offset of its window
         out = views[0].copy()
         if not is_grad_enabled():
             for view in views[1:]:
                 xp.maximum(out, view, out=out)
-            return self._output(out)
+            return out
         spare = xp.empty_like(out)
         for view in views[1:]:
             # max(a, v) > a exactly where v > a: a contiguous comparison, not a strided one
@@ -117,16 +115,16 @@ class MaxPool(_Pool):
             self.rises.append(spare > out)
             out, spare = spare, out
         self.out = out
-        return self._output(out)
+        return out
 
     def _relu_conv(self):
         """The conv node (with a fused ReLU) that made this op's input, if there is one and
         nobody asked to keep the input's own gradient (``retain_grad``)."""
-        from lamina.ops.conv import Conv
+        from lamina.ops.conv import Conv, ConvNd
 
         x = self.inputs[0]
         node = getattr(x, "_node", None)
-        if isinstance(node, Conv) and node.out is not None and not x._retain_grad:
+        if isinstance(node, (Conv, ConvNd)) and node.out is not None and not x._retain_grad:
             return node
         return None
 
@@ -136,16 +134,16 @@ class MaxPool(_Pool):
         if conv is not None:
             g = g * (self.out > 0).astype(g.dtype)
         gpad = self._grad_canvas(self.pad_shape, grad.dtype)
-        offsets = self._offsets()
+        targets = self._views(gpad)
         taken = None  # windows whose first max lies at a later offset than the current one
-        for k in range(len(offsets) - 1, -1, -1):
+        for k in range(len(targets) - 1, -1, -1):
             if k == 0:
                 mask = None if taken is None else xp.logical_not(taken)
             else:
                 rise = self.rises[k - 1]
                 mask = rise if taken is None else xp.greater(rise, taken)  # rise and not taken
                 taken = rise if taken is None else xp.logical_or(taken, rise)
-            target = offset_view(gpad, *offsets[k], self.out_shape, self.strides)
+            target = targets[k]
             if not self.tiled:
                 target += g if mask is None else g * mask
             elif mask is None:
@@ -165,27 +163,24 @@ class AvgPool(_Pool):
 
     def forward(self, x, pool_size=(2, 2), strides=(2, 2), padding="valid"):
         xpad = self._setup(x, pool_size, strides, padding)
-        views = [offset_view(xpad, i, j, self.out_shape, self.strides) for i, j in self._offsets()]
+        views = self._views(xpad)
         total = views[0].copy()
         for view in views[1:]:
             xp.add(total, view, out=total)
-        if any(self.pads[0] + self.pads[1]):
-            ones = pad2d(xp.ones((1, *self.in_hw, 1), dtype=x.dtype), self.pads)
-            count = 0
-            for i, j in self._offsets():
-                count = count + offset_view(ones, i, j, self.out_shape, self.strides)
-            self.scale = 1 / count  # (1, Ho, Wo, 1): windows at the border hold fewer values
+        if any(before or after for before, after in self.pads):
+            ones = pad_spatial(xp.ones((1, *x.shape[1:-1], 1), dtype=x.dtype), self.pads)
+            count = sum(self._views(ones))  # values per window
+            self.scale = 1 / count  # (1, *out, 1): windows at the border hold fewer values
         else:
-            self.scale = x.dtype.type(1 / (self.pool[0] * self.pool[1]))
+            self.scale = x.dtype.type(1 / math.prod(self.pool))
         total *= self.scale
         self.pad_shape = xpad.shape
-        return self._output(total)
+        return total
 
     def backward(self, grad):
         g = grad.reshape(self.pad_shape[0], *self.out_shape, grad.shape[-1]) * self.scale
         gpad = self._grad_canvas(self.pad_shape, grad.dtype)
-        for i, j in self._offsets():
-            target = offset_view(gpad, i, j, self.out_shape, self.strides)
+        for target in self._views(gpad):
             if self.tiled:
                 target[...] = g
             else:
@@ -231,3 +226,26 @@ def avg_pool2d(x, pool_size=2, strides=None, padding="valid"):
     [[3.25, 4.0]]
     """
     return _pool(AvgPool, x, pool_size, strides, padding, 2)
+
+
+def max_pool3d(x, pool_size=2, strides=None, padding="valid"):
+    """Max over ``pool_size`` windows of ``x`` (N, D, H, W, C); ``strides`` default to the pool.
+
+    >>> import numpy as np
+    >>> x = np.arange(24.0).reshape(1, 2, 3, 4, 1)
+    >>> max_pool3d(x, 2)[..., 0].tolist(), max_pool3d(x, 2, padding="same").shape
+    ([[[[17.0, 19.0]]]], (1, 1, 2, 2, 1))
+    """
+    return _pool(MaxPool, x, pool_size, strides, padding, 3)
+
+
+def avg_pool3d(x, pool_size=2, strides=None, padding="valid"):
+    """Mean over ``pool_size`` windows of ``x`` (N, D, H, W, C); with "same", padded positions are
+    left out of each window's count (TensorFlow's rule).
+
+    >>> import numpy as np
+    >>> x = np.arange(24.0).reshape(1, 2, 3, 4, 1)
+    >>> avg_pool3d(x, 2)[..., 0].tolist(), avg_pool3d(x, 2, padding="same")[0, 0, 1, 1, 0].item()
+    ([[[[8.5, 10.5]]]], 16.5)
+    """
+    return _pool(AvgPool, x, pool_size, strides, padding, 3)

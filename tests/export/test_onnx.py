@@ -20,12 +20,18 @@ from lamina.layers import (  # noqa: E402
     AlphaDropout,
     AveragePooling1D,
     AveragePooling2D,
+    AveragePooling3D,
     BatchNormalization,
     Bidirectional,
     Conv1D,
+    Conv1DTranspose,
     Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Conv3DTranspose,
     Cropping1D,
     Cropping2D,
+    Cropping3D,
     Dense,
     DepthwiseConv1D,
     DepthwiseConv2D,
@@ -36,8 +42,10 @@ from lamina.layers import (  # noqa: E402
     GaussianNoise,
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
     GroupNormalization,
     Identity,
     Input,
@@ -46,6 +54,7 @@ from lamina.layers import (  # noqa: E402
     Masking,
     MaxPooling1D,
     MaxPooling2D,
+    MaxPooling3D,
     Permute,
     PReLU,
     ReLU,
@@ -60,8 +69,10 @@ from lamina.layers import (  # noqa: E402
     UnitNormalization,
     UpSampling1D,
     UpSampling2D,
+    UpSampling3D,
     ZeroPadding1D,
     ZeroPadding2D,
+    ZeroPadding3D,
     add,
     average,
     concatenate,
@@ -212,6 +223,25 @@ def test_convolutions(make, shape, tmp_path):
     model = randomize(Sequential([make()], name="m"))
     model.build((None, *shape))
     check(model, data(2, *shape), tmp_path)
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda: Conv2D(6, 3, groups=3, strides=2, padding="same"), (7, 9, 6)),
+        (lambda: Conv2D(4, (3, 2), groups=4, dilation_rate=2, activation="relu"), (9, 8, 4)),
+        (lambda: Conv1D(4, 3, groups=2, padding="causal", dilation_rate=2), (10, 6)),
+    ],
+)
+def test_grouped_convolutions(make, shape, tmp_path):
+    layer = make()
+    model = randomize(Sequential([layer], name="m"))
+    model.build((None, *shape))
+    proto = check(model, data(2, *shape), tmp_path)
+    (conv,) = [node for node in proto.graph.node if node.op_type == "Conv"]
+    assert {a.name: onnx.helper.get_attribute_value(a) for a in conv.attribute}["group"] == (
+        layer.groups
+    )
 
 
 POOLS = [
@@ -588,3 +618,62 @@ def test_relu_with_max_value_is_clipped(tmp_path):
     model = Sequential([Input(shape=(5,)), Dense(4), ReLU(max_value=0.5)])
     proto = check(randomize(model), data(3, 5, scale=3.0), tmp_path)
     assert "Clip" in op_types(proto)
+
+
+# ----- volumes (3-D) and transposed convolutions -----
+@pytest.mark.parametrize(
+    "layers, shape",
+    [
+        ([Conv3D(3, 2, strides=(1, 2, 1), padding="same"), MaxPooling3D(padding="same"),
+          BatchNormalization(), GlobalAveragePooling3D()], (4, 5, 6, 2)),
+        ([Conv3D(3, (3, 1, 2), dilation_rate=(2, 1, 1), activation="relu"),
+          AveragePooling3D((2, 2, 1), strides=1, padding="same"),
+          GlobalMaxPooling3D(keepdims=True)], (6, 4, 5, 2)),
+        ([MaxPooling3D((3, 2, 2), strides=(2, 1, 2)), Conv3D(2, 1, use_bias=False)], (5, 4, 6, 2)),
+        ([Conv3D(4, 2, groups=2, padding="same", activation="relu")], (3, 4, 3, 6)),
+        ([ZeroPadding3D(((1, 0), (0, 2), (1, 1))), Cropping3D(((0, 1), (1, 0), (0, 0))),
+          Conv3D(2, 1), UpSampling3D((1, 2, 2))], (3, 4, 3, 2)),
+        ([UpSampling3D(2, interpolation="trilinear")], (2, 3, 2, 2)),
+    ],
+)  # fmt: skip
+def test_volumes(layers, shape, tmp_path):
+    model = Sequential(layers)
+    model.build((None, *shape))
+    proto = check(randomize(model), data(2, *shape), tmp_path)
+    assert op_types(proto).count("Transpose") <= 2  # into channels-first once, and back
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda: Conv3DTranspose(3, 3, strides=2, padding="same"), (2, 3, 4, 2)),
+        (lambda: Conv3DTranspose(3, (2, 3, 1), strides=(3, 2, 1), activation="tanh"),
+         (2, 3, 4, 2)),
+        (lambda: Conv3DTranspose(2, 3, strides=2, padding="same", output_padding=1),
+         (2, 3, 2, 2)),
+        (lambda: Conv3DTranspose(2, 4, strides=2, padding="same"), (2, 3, 2, 2)),
+        (lambda: Conv3DTranspose(2, 3, padding="same", dilation_rate=2, use_bias=False),
+         (3, 4, 3, 2)),
+        (lambda: Conv2DTranspose(3, 3, strides=2, padding="same"), (3, 4, 2)),
+        (lambda: Conv2DTranspose(2, 2, strides=3), (3, 4, 2)),  # stride above the kernel
+        (lambda: Conv2DTranspose(2, (3, 4), strides=2, output_padding=(1, 0)), (3, 4, 2)),
+        (lambda: Conv1DTranspose(3, 4, strides=2, padding="same", output_padding=1), (5, 2)),
+    ],
+)  # fmt: skip
+def test_transposed_convolutions(make, shape, tmp_path):
+    model = randomize(Sequential([make()]))
+    model.build((None, *shape))
+    proto = check(model, data(2, *shape), tmp_path)
+    assert "ConvTranspose" in op_types(proto)
+
+
+def test_volumes_with_unknown_sizes(tmp_path):
+    inputs = Input(shape=(None, None, 5, 2))
+    x = Conv3D(3, 3, strides=2, padding="same")(inputs)
+    x = Conv3DTranspose(2, 3, strides=2, padding="same")(x)
+    outputs = MaxPooling3D(3, strides=2, padding="same")(x)
+    model = randomize(Model(inputs, outputs))
+    path = export.onnx(model, tmp_path / "model.onnx")
+    for shape in [(2, 7, 6, 5, 2), (1, 4, 9, 5, 2)]:
+        x = data(*shape)
+        np.testing.assert_allclose(run(path, x)[0], model.predict(x, verbose=0), atol=1e-5)

@@ -173,8 +173,8 @@ def test_argument_errors_name_the_problem():
         Conv2D(4, (3, 3, 3))
     with pytest.raises(ValueError, match="padding"):
         Conv2D(4, 3, padding="causal")
-    with pytest.raises(ValueError, match="groups"):
-        Conv2D(4, 3, groups=2)
+    with pytest.raises(ValueError, match="filters=4 must be divisible by groups=3"):
+        Conv2D(4, 3, groups=3)
     with pytest.raises(ValueError, match="output_padding"):
         Conv2DTranspose(4, 3, strides=2, output_padding=2)
     with pytest.raises(ValueError, match="depth_multiplier"):
@@ -366,3 +366,265 @@ def test_numpy_integer_sizes_are_accepted_and_saved_as_ints():
         Conv2D(np.float32(8), 3)
     with pytest.raises(ValueError, match="kernel_size must be a positive integer"):
         Conv2D(8, np.bool_(True))
+
+
+# ----- volumes (3-D): Conv3D and Conv3DTranspose -----
+@pytest.mark.parametrize(
+    "factory, shape",
+    [
+        (lambda: lamina.layers.Conv3D(3, 2, activation="relu"), (2, 4, 3, 4, 2)),
+        (lambda: lamina.layers.Conv3D(2, (3, 1, 2), strides=(2, 1, 1), padding="same",
+                                      use_bias=False), (2, 5, 3, 4, 2)),
+        (lambda: lamina.layers.Conv3D(2, 2, dilation_rate=(2, 1, 1),
+                                      kernel_initializer="he_normal"), (2, 5, 3, 3, 1)),
+        (lambda: lamina.layers.Conv3D(4, 2, groups=2, padding="same"), (2, 3, 3, 2, 6)),
+        (lambda: lamina.layers.Conv3DTranspose(2, 3, strides=2, padding="same"), (2, 2, 3, 2, 2)),
+        (lambda: lamina.layers.Conv3DTranspose(2, (2, 3, 1), strides=(2, 1, 3),
+                                               output_padding=(1, 0, 2)), (2, 2, 2, 2, 3)),
+    ],
+)  # fmt: skip
+def test_conv3d_check_layer(factory, shape):
+    assert check_layer(factory, shape)
+
+
+@pytest.mark.parametrize(
+    "factory, shape",
+    [
+        (lambda: lamina.layers.Conv3D(2, 2, strides=(1, 2, 1), padding="same", activation="relu",
+                                      dtype="float64"), (2, 3, 4, 3, 2)),
+        (lambda: lamina.layers.Conv3D(4, 2, groups=2, dtype="float64"), (1, 3, 2, 3, 4)),
+        (lambda: lamina.layers.Conv3DTranspose(2, 2, strides=2, activation="tanh",
+                                               dtype="float64"), (2, 2, 2, 2, 2)),
+    ],
+)  # fmt: skip
+def test_conv3d_layer_gradients(factory, shape):
+    x = np.random.default_rng(1).normal(size=shape)
+    assert check_layer_gradients(factory(), x)
+
+
+def test_conv3d_keras_weights_config_and_shapes():
+    """Weight names and shapes, config and output shapes as Keras 3.15 gives them."""
+    layer = lamina.layers.Conv3D(4, 3)
+    layer.build((None, 5, 6, 7, 2))
+    assert [(w.name.split("/")[-1], w.shape) for w in layer.weights] == [
+        ("kernel", (3, 3, 3, 2, 4)),
+        ("bias", (4,)),
+    ]
+    assert layer.name.startswith("conv3d") and layer.weights[0].name.startswith(layer.name + "/")
+    config = layer.get_config()
+    expected = {"filters": 4, "kernel_size": [3, 3, 3], "strides": [1, 1, 1], "padding": "valid",
+                "data_format": "channels_last", "dilation_rate": [1, 1, 1], "groups": 1,
+                "activation": "linear", "use_bias": True}  # fmt: skip
+    assert {k: config[k] for k in expected} == expected
+    assert config["kernel_initializer"]["class_name"] == "GlorotUniform"
+    assert lamina.layers.Conv3D.from_config(config).get_config() == config
+    assert layer.compute_output_shape((None, 5, 6, 7, 2)) == (None, 3, 4, 5, 4)
+
+    up = lamina.layers.Conv3DTranspose(4, 3, strides=2)
+    up.build((None, 5, 6, 7, 2))
+    assert up.name.startswith("conv3d_transpose")
+    assert [(w.name.split("/")[-1], w.shape) for w in up.weights] == [
+        ("kernel", (3, 3, 3, 4, 2)),
+        ("bias", (4,)),
+    ]
+    assert up.compute_output_shape((None, 5, 6, 7, 2)) == (None, 11, 13, 15, 4)
+    assert up.get_config()["output_padding"] is None and up.get_config()["strides"] == [2, 2, 2]
+    assert lamina.layers.Convolution3D is lamina.layers.Conv3D
+    assert lamina.layers.Convolution3DTranspose is lamina.layers.Conv3DTranspose
+
+
+def test_conv3d_layers_match_ops():
+    x = np.random.default_rng(0).normal(size=(2, 4, 5, 3, 2))
+    conv = lamina.layers.Conv3D(3, (2, 3, 2), strides=(1, 2, 1), padding="same", dtype="float64")
+    out = conv(x).numpy()
+    ref = lamina.ops.conv3d(x, conv.kernel.numpy(), conv.bias.numpy(), strides=(1, 2, 1),
+                            padding="same")  # fmt: skip
+    np.testing.assert_allclose(out, ref.numpy())
+    up = lamina.layers.Conv3DTranspose(2, 3, strides=2, padding="same", dtype="float64")
+    out = up(x).numpy()
+    ref = lamina.ops.conv3d_transpose(x, up.kernel.numpy(), up.bias.numpy(), strides=2,
+                                      padding="same")  # fmt: skip
+    assert out.shape == (2, 8, 10, 6, 2)
+    np.testing.assert_allclose(out, ref.numpy())
+
+
+@pytest.mark.parametrize(
+    "layer, input_shape, expected",
+    [
+        (lambda: lamina.layers.Conv3D(8, 3, strides=2, padding="same"), (None, 9, 8, 7, 1),
+         (None, 5, 4, 4, 8)),
+        (lambda: lamina.layers.Conv3D(8, 3), (None, None, 10, 6, 1), (None, None, 8, 4, 8)),
+        (lambda: lamina.layers.Conv3DTranspose(4, 3, strides=2, padding="same"),
+         (None, 7, None, 3, 8), (None, 14, None, 6, 4)),
+    ],
+)  # fmt: skip
+def test_conv3d_compute_output_shape(layer, input_shape, expected):
+    assert layer().compute_output_shape(input_shape) == expected
+
+
+def test_conv3d_errors_name_the_problem():
+    with pytest.raises(ValueError, match="kernel_size"):
+        lamina.layers.Conv3D(4, (3, 3))
+    with pytest.raises(ValueError, match="padding"):
+        lamina.layers.Conv3D(4, 3, padding="causal")
+    with pytest.raises(ValueError, match="output_padding"):
+        lamina.layers.Conv3DTranspose(4, 3, strides=(2, 2, 1), output_padding=(1, 1, 1))
+    layer = lamina.layers.Conv3D(4, 3)
+    with pytest.raises(ValueError, match=r"\(batch, depth, height, width, channels\)"):
+        layer(np.zeros((2, 8, 8, 1), np.float32))
+    layer(np.zeros((1, 4, 4, 4, 3), np.float32))
+    with pytest.raises(ValueError, match="3 channels"):
+        layer(np.zeros((1, 4, 4, 4, 2), np.float32))
+    with pytest.raises(ValueError, match="too small"):
+        lamina.layers.Conv3D(4, 3)(np.zeros((1, 2, 4, 4, 1), np.float32))
+
+
+def _volume_classifier():
+    """The shape of keras.io's "3D image classification from CT scans" model, tiny."""
+    from lamina import layers
+
+    return Sequential([
+        layers.Input((8, 8, 8, 1)),
+        layers.Conv3D(filters=4, kernel_size=3, activation="relu"),
+        layers.MaxPool3D(pool_size=2),
+        layers.BatchNormalization(),
+        layers.GlobalAveragePooling3D(),
+        layers.Dense(units=8, activation="relu"),
+        layers.Dropout(0.3),
+        layers.Dense(units=1, activation="sigmoid"),
+    ])  # fmt: skip
+
+
+def test_volume_classifier_trains_and_saves(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 8, 8, 8, 1)).astype(np.float32)
+    y = (x[:, :4].mean(axis=(1, 2, 3, 4)) > x[:, 4:].mean(axis=(1, 2, 3, 4))).astype(np.float32)
+    lamina.seed(0)
+    model = _volume_classifier()
+    model.compile(optimizer=lamina.optimizers.Adam(1e-2), loss="binary_crossentropy",
+                  metrics=["acc"])  # fmt: skip
+    losses = model.fit(x, y, epochs=8, batch_size=8, verbose=0).history["loss"]
+    assert losses[-1] < 0.9 * losses[0]
+    assert model.count_params() == 112 + 16 + 40 + 9  # conv, batch norm, dense, dense
+    path = str(tmp_path / "volumes.keras")
+    model.save(path)
+    loaded = lamina.models.load_model(path)
+    assert [type(layer).__name__ for layer in loaded.layers][:3] == [
+        "Conv3D", "MaxPooling3D", "BatchNormalization"]  # fmt: skip
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+# ----- groups -----
+def test_grouped_kernel_shape_and_param_count_as_keras():
+    conv = Conv2D(6, 3, groups=3)
+    conv(np.zeros((1, 5, 5, 9), np.float32))
+    assert conv.kernel.shape == (3, 3, 3, 6) and conv.count_params() == 3 * 3 * 3 * 6 + 6
+    conv1 = Conv1D(4, 3, groups=2, use_bias=False)
+    assert conv1(np.zeros((2, 8, 6), np.float32)).shape == (2, 6, 4)
+    assert conv1.kernel.shape == (3, 3, 4)
+    assert conv1.compute_output_shape((None, 8, 6)) == (None, 6, 4)
+
+
+@pytest.mark.parametrize(
+    "factory, shape",
+    [
+        (lambda: Conv2D(6, 3, groups=3, padding="same", activation="relu"), (2, 5, 5, 6)),
+        (lambda: Conv2D(4, (2, 3), strides=2, groups=2), (2, 7, 6, 4)),
+        (lambda: Conv1D(4, 3, groups=2, padding="causal", dilation_rate=2), (2, 7, 4)),
+    ],
+)
+def test_grouped_check_layer(factory, shape):
+    assert check_layer(factory, shape)
+
+
+@pytest.mark.parametrize(
+    "factory, shape",
+    [
+        (lambda: Conv2D(6, 3, groups=2, strides=2, padding="same", activation="relu",
+                        dtype="float64"), (2, 5, 5, 4)),
+        (lambda: Conv2D(4, (3, 2), groups=4, dilation_rate=2, dtype="float64"), (2, 6, 5, 4)),
+        (lambda: Conv1D(6, 3, groups=3, strides=2, padding="same", dtype="float64"), (2, 7, 6)),
+    ],
+)  # fmt: skip
+def test_grouped_layer_gradients(factory, shape):
+    x = np.random.default_rng(1).normal(size=shape)
+    assert check_layer_gradients(factory(), x)
+
+
+GROUPED_CASES = sorted(
+    {k.split("/")[0] for k in FIXTURES.files if "_groups" in k and k.startswith("conv")}
+)
+
+
+@pytest.mark.parametrize("dtype, tol", [("float32", 1e-4), ("float64", 1e-6)])
+@pytest.mark.parametrize("case", GROUPED_CASES)
+def test_grouped_layer_matches_pytorch(case, dtype, tol):
+    """The layer with the weights of PyTorch's ``F.conv2d(..., groups=)`` (Keras layout) gives its
+    outputs and gradients."""
+    f = {k.split("/", 1)[1]: FIXTURES[k] for k in FIXTURES.files if k.startswith(case + "/")}
+    params = json.loads(f["params"].item())
+    kernel = f["kernel"]
+    groups = f["x"].shape[-1] // kernel.shape[-2]
+    layer_cls = Conv1D if f["op"].item() == "conv1d" else Conv2D
+    layer = layer_cls(kernel.shape[-1], kernel.shape[:-2], groups=groups, dtype=dtype, **params)
+    x = lamina.Tensor(f["x"].astype(dtype), requires_grad=True)
+    layer(x)
+    layer.set_weights([kernel, f["bias"]])
+    out = layer(x)
+    out.backward(f["w"].astype(dtype))
+    assert groups > 1 and layer.kernel.shape == kernel.shape
+    np.testing.assert_allclose(out.numpy(), f["out"], rtol=tol, atol=tol)
+    np.testing.assert_allclose(x.grad, f["grad_x"], rtol=tol, atol=tol)
+    np.testing.assert_allclose(layer.kernel.grad, f["grad_kernel"], rtol=tol, atol=tol)
+    np.testing.assert_allclose(layer.bias.grad, f["grad_bias"], rtol=tol, atol=tol)
+
+
+def test_groups_equal_to_channels_and_filters_is_depthwise():
+    x = np.random.default_rng(0).normal(size=(2, 7, 6, 5))
+    conv = Conv2D(5, 3, strides=2, padding="same", groups=5, dtype="float64")
+    depthwise = DepthwiseConv2D(3, strides=2, padding="same", dtype="float64")
+    conv(x), depthwise(x)
+    kernel, bias = conv.get_weights()
+    assert kernel.shape == (3, 3, 1, 5)
+    depthwise.set_weights([kernel.reshape(3, 3, 5, 1), bias + 1.0])
+    conv.set_weights([kernel, bias + 1.0])
+    xs = [lamina.Tensor(x, requires_grad=True) for _ in range(2)]
+    outs = [conv(xs[0]), depthwise(xs[1])]
+    np.testing.assert_allclose(outs[0].numpy(), outs[1].numpy(), rtol=1e-12, atol=1e-12)
+    weights = np.random.default_rng(1).normal(size=outs[0].shape)
+    for out in outs:
+        out.backward(weights)
+    np.testing.assert_allclose(xs[0].grad, xs[1].grad, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv.kernel.grad.reshape(3, 3, 5, 1), depthwise.kernel.grad,
+                               rtol=1e-12, atol=1e-12)  # fmt: skip
+
+
+def test_grouped_model_saves_and_loads(tmp_path):
+    lamina.seed(0)
+    model = Sequential([
+        lamina.layers.Input(shape=(8, 8, 4)),
+        Conv2D(8, 3, groups=2, padding="same", activation="relu"),
+        Conv2D(8, 3, groups=4, strides=2),
+        GlobalAveragePooling2D(),
+    ])  # fmt: skip
+    x = np.random.default_rng(0).normal(size=(3, 8, 8, 4)).astype(np.float32)
+    path = str(tmp_path / "grouped.lamina")
+    model.save(path)
+    loaded = lamina.models.load_model(path)
+    assert [layer.groups for layer in loaded.layers[:2]] == [2, 4]
+    assert all(tuple(layer.kernel.shape) == (3, 3, 2, 8) for layer in loaded.layers[:2])
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_groups_errors_name_the_layer_and_the_problem():
+    with pytest.raises(ValueError, match="Conv2D groups must be a positive integer, got 0"):
+        Conv2D(6, 3, groups=0)
+    with pytest.raises(ValueError, match="positive integer"):
+        Conv1D(6, 3, groups=1.5)
+    with pytest.raises(ValueError, match="mix: filters=6 must be divisible by groups=4"):
+        Conv2D(6, 3, groups=4, name="mix")
+    layer = Conv2D(6, 3, groups=3, name="mix")
+    with pytest.raises(ValueError, match=r"mix: groups=3 must divide the input's 8 channels"):
+        layer(np.zeros((1, 5, 5, 8), np.float32))
+    with pytest.raises(ValueError, match="groups=2 must divide the input's 3 channels"):
+        Conv1D(4, 3, groups=2)(np.zeros((1, 5, 3), np.float32))

@@ -382,3 +382,241 @@ def test_frozen_kernel_still_gives_the_bias_its_gradient():
     b = lamina.Tensor(np.zeros(2, np.float32), requires_grad=True)
     conv2d(x, k, b).sum().backward()
     assert b.grad.tolist() == [4.0, 4.0] and k.grad is None
+
+
+# ----- volumes (3-D): conv3d, conv3d_transpose and ConvNd, the rank-generic path -----
+FIXTURES_3D = np.load(
+    os.path.join(os.path.dirname(__file__), "..", "fixtures", "conv3d.npz"), allow_pickle=False
+)
+CONV3D_OPS = {"conv3d": conv_ops.conv3d, "conv3d_transpose": conv_ops.conv3d_transpose}
+CONV3D_CASES = sorted(
+    {k.split("/")[0] for k in FIXTURES_3D.files if k.endswith("/op")}
+    & {k.split("/")[0] for k in FIXTURES_3D.files if k.endswith("/kernel")}
+)
+GEOMETRIES_3D = [
+    # kernel, strides, padding, dilation
+    ((3, 3, 3), (1, 1, 1), "valid", (1, 1, 1)),
+    ((2, 3, 2), (2, 1, 2), "same", (1, 1, 1)),  # even kernel and strides: odd pads at the end
+    ((3, 2, 2), (1, 2, 1), "same", (2, 1, 1)),
+]
+TRANSPOSE_GEOMETRIES_3D = [
+    # kernel, strides, padding, output_padding, dilation
+    ((3, 3, 3), (2, 2, 2), "valid", None, (1, 1, 1)),
+    ((2, 3, 2), (2, 1, 3), "same", None, (1, 1, 1)),  # stride 3 above the kernel: zero rows
+    ((3, 2, 3), (2, 2, 1), "same", (1, 0, 0), (1, 1, 1)),
+    ((3, 2, 2), (1, 1, 1), "same", None, (2, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("case", CONV3D_CASES)
+def test_conv3d_matches_pytorch(case):
+    f = {k.split("/", 1)[1]: FIXTURES_3D[k] for k in FIXTURES_3D.files if k.startswith(case + "/")}
+    params = json.loads(f["params"].item())
+    x = lamina.Tensor(f["x"], requires_grad=True)
+    k = lamina.Tensor(f["kernel"], requires_grad=True)
+    b = lamina.Tensor(f["bias"], requires_grad=True)
+    out = CONV3D_OPS[f["op"].item()](x, k, b, **params)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), f["out"], rtol=1e-4, atol=1e-5)
+    out.backward(f["w"])
+    np.testing.assert_allclose(x.grad, f["grad_x"], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(k.grad, f["grad_kernel"], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(b.grad, f["grad_bias"], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("channels", [2, 9])  # both im2col paths (per-offset and one copy)
+@pytest.mark.parametrize("kernel, strides, padding, dilation", GEOMETRIES_3D)
+def test_conv3d_gradients(kernel, strides, padding, dilation, channels):
+    def fn(x, k, b):
+        return conv_ops.conv3d(x, k, b, strides=strides, padding=padding, dilation_rate=dilation)
+
+    assert check_op(fn, (2, 5, 4, 5, channels), (*kernel, channels, 3), (3,))
+
+
+@pytest.mark.parametrize("kernel, strides, padding, output_padding, dilation",
+                         TRANSPOSE_GEOMETRIES_3D)  # fmt: skip
+def test_conv3d_transpose_gradients(kernel, strides, padding, output_padding, dilation):
+    def fn(x, k, b):
+        return conv_ops.conv3d_transpose(
+            x, k, b, strides, padding, output_padding=output_padding, dilation_rate=dilation
+        )
+
+    assert check_op(fn, (2, 3, 2, 3, 2), (*kernel, 3, 2), (3,))
+
+
+def test_conv3d_transpose_is_the_adjoint_of_conv3d():
+    """<conv3d(x, K), y> == <x, conv3d_transpose(y, K)> when the shapes line up."""
+    rng = np.random.default_rng(3)
+    x, k = rng.normal(size=(2, 6, 4, 8, 3)), rng.normal(size=(3, 2, 3, 3, 5))
+    y = rng.normal(size=(2, 3, 2, 4, 5))
+    forward = conv_ops.conv3d(x, k, strides=2, padding="same").numpy()
+    back = conv_ops.conv3d_transpose(y, k, strides=2, padding="same").numpy()
+    assert forward.shape == y.shape and back.shape == x.shape
+    np.testing.assert_allclose(np.sum(forward * y), np.sum(x * back), rtol=1e-10)
+
+
+@pytest.mark.parametrize("channels", [2, 9])
+@pytest.mark.parametrize("kernel, strides, padding, dilation", GEOMETRIES)
+def test_conv_nd_in_two_dimensions_matches_the_loop_reference(
+    kernel, strides, padding, dilation, channels
+):
+    """ConvNd (the rank-generic path volumes run on) against the 2-D loop reference, fused relu
+    included."""
+    rng = np.random.default_rng(0)
+    x, k = rng.normal(size=(2, 7, 6, channels)), rng.normal(size=(*kernel, channels, 3))
+    b = np.array([0.5, -0.5, 0.0])
+    out = conv_ops.ConvNd.apply(x, k, b, strides=strides, padding=padding, dilation=dilation,
+                                activation="relu")  # fmt: skip
+    ref = np.maximum(ref_conv2d(x, k, b, strides, padding, dilation), 0)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
+
+
+def test_conv_apply_sends_volumes_to_conv_nd():
+    x, k = np.ones((1, 3, 3, 3, 2)), np.ones((2, 2, 2, 2, 1))
+    out = conv_ops.Conv.apply(lamina.Tensor(x, requires_grad=True), k, strides=(1, 1, 1),
+                              padding="valid", dilation=(1, 1, 1))  # fmt: skip
+    assert isinstance(out._node, conv_ops.ConvNd) and out.shape == (1, 2, 2, 2, 1)
+    assert out.numpy().ravel().tolist() == [16.0] * 8
+
+
+def test_conv3d_fused_relu_gradients():
+    def fn(x, k, b):
+        return conv_ops.ConvNd.apply(x, k, b, strides=(2, 1, 1), padding="same",
+                                     dilation=(1, 1, 1), activation="relu")  # fmt: skip
+
+    assert check_op(fn, (2, 4, 3, 3, 2), (2, 2, 3, 2, 3), (3,))
+
+
+def test_grouped_conv3d_is_one_conv_per_channel_group():
+    rng = np.random.default_rng(4)
+    x, k, b = rng.normal(size=(2, 4, 3, 4, 4)), rng.normal(size=(2, 2, 2, 2, 6)), rng.normal(size=6)
+    out = conv_ops.conv3d(x, k, b, padding="same").numpy()  # 4 channels / 2 per group: 2 groups
+    first = conv_ops.conv3d(x[..., :2], k[..., :3], b[:3], padding="same").numpy()
+    second = conv_ops.conv3d(x[..., 2:], k[..., 3:], b[3:], padding="same").numpy()
+    np.testing.assert_allclose(out, np.concatenate([first, second], axis=-1), rtol=1e-10)
+
+    def fn(x, k, b):
+        return conv_ops.conv3d(x, k, b, strides=(1, 2, 1))
+
+    assert check_op(fn, (2, 3, 4, 3, 4), (2, 2, 2, 2, 6), (6,))
+
+
+def test_conv3d_input_gradient_skipped_when_input_needs_none(monkeypatch):
+    x = np.random.default_rng(0).normal(size=(2, 4, 4, 4, 3)).astype(np.float32)
+    k = lamina.Tensor(np.ones((3, 3, 3, 3, 2), np.float32), requires_grad=True)
+    calls = []
+    real = conv_ops._col2im_nd
+    monkeypatch.setattr(conv_ops, "_col2im_nd", lambda *a: calls.append(1) or real(*a))
+    conv_ops.conv3d(x, k).sum().backward()
+    assert calls == [] and k.grad.shape == (3, 3, 3, 3, 2)
+    xt = lamina.Tensor(x, requires_grad=True)
+    out = conv_ops.conv3d(xt, k, np.zeros(2, np.float32), padding="same")
+    out.backward(np.ones(out.shape, np.float32))
+    assert calls == [1] and xt.grad.shape == x.shape and xt.grad.dtype == np.float32
+
+
+def test_conv3d_errors_name_the_problem():
+    with pytest.raises(ValueError, match="rank 5"):
+        conv_ops.conv3d(np.ones((1, 5, 5, 1)), np.ones((3, 3, 3, 1, 1)))
+    with pytest.raises(ValueError, match="3 channels.*expects 2"):
+        conv_ops.conv3d(np.ones((1, 4, 4, 4, 3)), np.ones((3, 3, 3, 2, 4)))
+    with pytest.raises(ValueError, match="smaller than the window"):
+        conv_ops.conv3d(np.ones((1, 2, 4, 4, 1)), np.ones((3, 3, 3, 1, 1)))
+    with pytest.raises(ValueError, match="strides"):
+        conv_ops.conv3d(np.ones((1, 4, 4, 4, 1)), np.ones((3, 3, 3, 1, 1)), strides=(1, 2))
+    with pytest.raises(ValueError, match="output_padding"):
+        conv_ops.conv3d_transpose(np.ones((1, 2, 2, 2, 1)), np.ones((3, 3, 3, 1, 1)), strides=2,
+                                  output_padding=(1, 2, 0))  # fmt: skip
+    with pytest.raises(ValueError, match=r"\(\*kernel_size, out, in\) expects 2"):
+        conv_ops.conv3d_transpose(np.ones((1, 2, 2, 2, 3)), np.ones((3, 3, 3, 1, 2)))
+
+
+# ----- grouped convolutions: kernel (k..., C / G, F), groups inferred as keras.ops.conv -----
+def ref_grouped_conv2d(x, k, b, strides, padding, dilation):
+    """Each group's channel block convolved with its filter block, concatenated."""
+    kc, f = k.shape[2:]
+    groups = x.shape[-1] // kc
+    fg = f // groups
+    blocks = [
+        ref_conv2d(x[..., g * kc : (g + 1) * kc], k[..., g * fg : (g + 1) * fg], None,
+                   strides, padding, dilation)
+        for g in range(groups)
+    ]  # fmt: skip
+    return np.concatenate(blocks, axis=-1) + b
+
+
+@pytest.mark.parametrize("channels, groups", [(6, 3), (4, 4), (18, 2)])  # both im2col paths
+@pytest.mark.parametrize("kernel, strides, padding, dilation", GEOMETRIES)
+def test_grouped_conv2d_matches_loop_reference(kernel, strides, padding, dilation, channels,
+                                               groups):  # fmt: skip
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(2, 7, 6, channels))
+    k = rng.normal(size=(*kernel, channels // groups, 2 * groups))
+    b = rng.normal(size=2 * groups)
+    out = conv2d(x, k, b, strides=strides, padding=padding, dilation_rate=dilation)
+    ref = ref_grouped_conv2d(x, k, b, strides, padding, dilation)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "kernel, strides, padding, dilation",
+    [((3, 3), (2, 2), "same", (1, 1)), ((3, 2), (1, 2), "valid", (2, 1)),
+     ((2, 3), (1, 1), "same", (2, 2))],
+)  # fmt: skip
+@pytest.mark.parametrize("activation", [None, "relu"])
+def test_grouped_conv2d_gradients(kernel, strides, padding, dilation, activation):
+    def fn(x, k, b):
+        return conv_ops.Conv.apply(x, k, b, strides=strides, padding=padding, dilation=dilation,
+                                   activation=activation)  # fmt: skip
+
+    assert check_op(fn, (2, 5, 5, 4), (*kernel, 2, 6), (6,))  # 2 groups of 2 -> 3 channels
+
+
+@pytest.mark.parametrize(
+    "strides, padding, dilation", [(2, "same", 1), (1, "causal", 2), (1, "valid", 1)]
+)
+def test_grouped_conv1d_gradients(strides, padding, dilation):
+    def fn(x, k, b):
+        return conv1d(x, k, b, strides=strides, padding=padding, dilation_rate=dilation)
+
+    assert check_op(fn, (2, 7, 6), (3, 2, 6), (6,))  # 3 groups of 2 channels -> 2 filters
+
+
+def test_grouped_conv_gradients_without_bias_or_input_gradient():
+    rng = np.random.default_rng(3)
+    x, k = rng.normal(size=(2, 5, 5, 4)), rng.normal(size=(3, 3, 2, 4))
+    assert check_op(lambda x, k: conv2d(x, k, padding="same"), (2, 5, 5, 4), (3, 3, 2, 4))
+    kt = lamina.Tensor(k, requires_grad=True)
+    conv2d(x, kt).backward(np.ones((2, 3, 3, 4)))  # images that need no gradient
+    expected = lamina.Tensor(k, requires_grad=True)
+    conv2d(lamina.Tensor(x, requires_grad=True), expected).backward(np.ones((2, 3, 3, 4)))
+    np.testing.assert_allclose(kt.grad, expected.grad)
+
+
+def test_grouped_conv_with_all_groups_of_one_channel_is_depthwise():
+    rng = np.random.default_rng(4)
+    x, k, b = rng.normal(size=(2, 6, 5, 3)), rng.normal(size=(3, 3, 1, 3)), rng.normal(size=3)
+    depthwise = depthwise_conv2d(x, k.reshape(3, 3, 3, 1), b, strides=2, padding="same")
+    np.testing.assert_allclose(conv2d(x, k, b, strides=2, padding="same").numpy(),
+                               depthwise.numpy(), rtol=1e-12, atol=1e-12)  # fmt: skip
+
+
+def test_grouped_errors_name_the_problem():
+    with pytest.raises(ValueError, match="6 channels.*expects 4"):
+        conv2d(np.ones((1, 5, 5, 6)), np.ones((3, 3, 4, 3)))  # 6 is no multiple of 4
+    with pytest.raises(ValueError, match="filters divisible by the number of groups"):
+        conv2d(np.ones((1, 5, 5, 6)), np.ones((3, 3, 2, 4)))  # 3 groups, 4 filters
+    with pytest.raises(ValueError, match="filters divisible"):
+        conv1d(np.ones((1, 5, 4)), np.ones((3, 2, 3)))
+
+
+def test_grouped_relu_conv_under_a_max_pool_gradients():
+    """The pool applies the grouped conv's ReLU mask (``premasked``); the conv skips its own."""
+    from lamina.ops.pooling import max_pool2d
+
+    def fn(x, k, b):
+        y = conv_ops.Conv.apply(x, k, b, strides=(1, 1), padding="same", dilation=(1, 1),
+                                activation="relu")  # fmt: skip
+        return max_pool2d(y, 2)
+
+    assert check_op(fn, (2, 6, 6, 4), (3, 3, 2, 6), (6,))

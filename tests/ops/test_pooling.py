@@ -168,3 +168,82 @@ def test_retained_conv_output_gradient_is_the_pool_gradient():
     max_pool2d(expected, 2).sum().backward()
     np.testing.assert_array_equal(y.grad, expected.grad)  # one per window, zeros included
     assert y.grad.sum() == 2 * 2 * 2 and y._node.premasked is None
+
+
+# ----- volumes (3-D) -----
+FIXTURES_3D = np.load(
+    os.path.join(os.path.dirname(__file__), "..", "fixtures", "conv3d.npz"), allow_pickle=False
+)
+POOL3D_OPS = {"max_pool3d": lamina.ops.max_pool3d, "avg_pool3d": lamina.ops.avg_pool3d}
+POOL3D_CASES = sorted(
+    {k.split("/")[0] for k in FIXTURES_3D.files if k.endswith("/op") and "pool" in k}
+)
+GEOMETRIES_3D = [
+    # pool, strides, padding
+    ((2, 2, 2), (2, 2, 2), "valid"),
+    ((3, 2, 2), (2, 1, 2), "valid"),  # overlapping windows on one axis
+    ((2, 2, 3), (2, 2, 2), "same"),  # odd sizes: a padded last slab
+    ((2, 1, 3), (3, 1, 1), "same"),  # gaps between windows on the first axis
+]
+
+
+@pytest.mark.parametrize("case", POOL3D_CASES)
+def test_pool3d_matches_pytorch(case):
+    f = {k.split("/", 1)[1]: FIXTURES_3D[k] for k in FIXTURES_3D.files if k.startswith(case + "/")}
+    x = lamina.Tensor(f["x"], requires_grad=True)
+    out = POOL3D_OPS[f["op"].item()](x, **json.loads(f["params"].item()))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), f["out"], rtol=1e-5, atol=1e-6)
+    out.backward(f["w"])
+    np.testing.assert_allclose(x.grad, f["grad_x"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("pool, strides, padding", GEOMETRIES_3D)
+def test_pool3d_gradients(pool, strides, padding, kind):
+    op = lamina.ops.max_pool3d if kind == "max" else lamina.ops.avg_pool3d
+    assert check_op(lambda x: op(x, pool, strides, padding), (2, 5, 4, 5, 2))
+
+
+def test_pool3d_tiled_windows_match_numpy():
+    x = np.random.default_rng(0).normal(size=(2, 4, 6, 2, 3))
+    windows = x.reshape(2, 2, 2, 3, 2, 1, 2, 3)  # pool (2, 2, 2) on axes 1, 3, 5
+    np.testing.assert_array_equal(lamina.ops.max_pool3d(x, 2).numpy(), windows.max(axis=(2, 4, 6)))
+    np.testing.assert_allclose(lamina.ops.avg_pool3d(x, 2).numpy(), windows.mean(axis=(2, 4, 6)))
+
+
+def test_max_pool3d_ties_give_the_gradient_to_the_first_max():
+    x = lamina.Tensor(np.zeros((1, 2, 2, 2, 1)), requires_grad=True)
+    lamina.ops.max_pool3d(x, 2).sum().backward()
+    assert x.grad.ravel().tolist() == [1, 0, 0, 0, 0, 0, 0, 0]
+
+
+def test_avg_pool3d_same_excludes_padding_from_the_count():
+    out = lamina.ops.avg_pool3d(np.ones((1, 3, 3, 3, 1)), 2, padding="same").numpy()
+    np.testing.assert_array_equal(out, np.ones((1, 2, 2, 2, 1)))
+
+
+def test_max_pool3d_of_relu_conv_masks_in_pooled_space():
+    """The pool finds the volumetric conv's fused ReLU (ConvNd) as it does Conv's, and the
+    gradients stay right."""
+    from lamina.ops.conv import ConvNd
+
+    def relu_conv(x, k, b):
+        return ConvNd.apply(x, k, b, strides=(1, 1, 1), padding="valid", dilation=(1, 1, 1),
+                            activation="relu")  # fmt: skip
+
+    rng = np.random.default_rng(0)
+    y = relu_conv(lamina.Tensor(rng.normal(size=(1, 4, 4, 4, 1)), requires_grad=True),
+                  rng.normal(size=(2, 2, 2, 1, 2)), None)  # fmt: skip
+    assert lamina.ops.max_pool3d(y, 2)._node._relu_conv() is y._node
+    assert check_op(lambda x, k, b: lamina.ops.max_pool3d(relu_conv(x, k, b), 2, 1),
+                    (2, 4, 4, 5, 2), (2, 2, 2, 2, 3), (3,))  # fmt: skip
+
+
+def test_pool3d_errors_name_the_problem():
+    with pytest.raises(ValueError, match="rank 5"):
+        lamina.ops.max_pool3d(np.ones((2, 4, 4, 1)), 2)
+    with pytest.raises(ValueError, match="smaller than the window"):
+        lamina.ops.avg_pool3d(np.ones((1, 4, 2, 4, 1)), 3)
+    with pytest.raises(ValueError, match="pool_size"):
+        lamina.ops.max_pool3d(np.ones((1, 4, 4, 4, 1)), (2, 2))
