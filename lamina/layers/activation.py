@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from lamina import activations, initializers, ops
+from lamina import activations, initializers, ops, regularizers
 from lamina.backend import xp
 from lamina.layers.layer import Layer, _serialize, activation_property
 
@@ -117,7 +117,7 @@ class PReLU(Layer):
     ):
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
-        self.alpha_regularizer = alpha_regularizer
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
         self.alpha_constraint = alpha_constraint
         if shared_axes is not None and not isinstance(shared_axes, (list, tuple)):
             shared_axes = [shared_axes]
@@ -145,6 +145,7 @@ class PReLU(Layer):
         return {
             **super().get_config(),
             "alpha_initializer": _serialize(self.alpha_initializer),
+            "alpha_regularizer": _serialize(self.alpha_regularizer),
             "shared_axes": self.shared_axes,
         }
 

@@ -4,6 +4,7 @@ that tutorials depend on: how ``training`` is resolved, and strings refused by n
 import numpy as np
 import pytest
 
+from lamina import layers
 from lamina.layers import Dense, Input, Layer, RandomFlip
 from lamina.models import Model, Sequential
 
@@ -121,3 +122,49 @@ def test_add_weight_without_initializer_is_glorot_for_floats_and_zeros_otherwise
     count = layer.add_weight(shape=np.int64(3), initializer=None, dtype="int32", trainable=False)
     assert count.dtype == np.int32 and count.numpy().tolist() == [0, 0, 0]
     assert layer.add_weight(shape=None, initializer="ones").shape == ()
+
+
+def _settings(layer):
+    """Each weight's constraint and regularizer, as saved."""
+    from lamina.layers.layer import _serialize
+
+    return [(_serialize(v.constraint), _serialize(v.regularizer)) for v in layer.weights]
+
+
+@pytest.mark.parametrize(
+    "name, args, weights, input_shape",
+    [
+        ("Dense", (3,), ("kernel", "bias"), (4,)),
+        ("Conv2D", (2, 3), ("kernel", "bias"), (6, 6, 2)),
+        ("Conv1DTranspose", (2, 3), ("kernel", "bias"), (5, 2)),
+        ("DepthwiseConv2D", (3,), ("depthwise", "bias"), (6, 6, 2)),
+        ("SeparableConv1D", (2, 3), ("depthwise", "pointwise", "bias"), (6, 2)),
+        ("BatchNormalization", (), ("beta", "gamma"), (4,)),
+        ("LayerNormalization", (), ("beta", "gamma"), (4,)),
+        ("GroupNormalization", (2,), ("beta", "gamma"), (4,)),
+        ("Embedding", (10, 3), ("embeddings",), None),
+        ("PReLU", (), ("alpha",), (4,)),
+        ("LSTM", (3,), ("kernel", "recurrent", "bias"), (5, 2)),
+        ("GRU", (3,), ("kernel", "recurrent", "bias"), (5, 2)),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_constraints_and_regularizers_survive_save_and_load(
+    tmp_path, name, args, weights, input_shape
+):
+    from lamina import constraints, regularizers
+    from lamina.layers.layer import _serialize
+    from lamina.models import load_model
+
+    kwargs = {"activity_regularizer": regularizers.L2(0.005)}
+    for w in weights:
+        kwargs[f"{w}_constraint"] = constraints.MaxNorm(1.5, axis=0)
+        kwargs[f"{w}_regularizer"] = regularizers.L1L2(l1=0.003, l2=0.004)
+    layer = getattr(layers, name)(*args, **kwargs, name="probe")
+    inputs = Input(shape=(5,), dtype="int32") if input_shape is None else Input(shape=input_shape)
+    Sequential([inputs, layer]).save(tmp_path / "m.lamina")
+    loaded = load_model(tmp_path / "m.lamina").get_layer("probe")
+    assert {arg: _serialize(getattr(loaded, arg)) for arg in kwargs} == {
+        arg: _serialize(value) for arg, value in kwargs.items()
+    }
+    assert _settings(loaded) == _settings(layer)
