@@ -703,8 +703,10 @@ class Layer:
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             _call_context.training = outer
-        if self.activity_regularizer is not None:
-            self._activity_losses = [self.activity_regularizer(outputs) / outputs.shape[0]]
+        if self.activity_regularizer is not None:  # each output's penalty, per sample (Keras)
+            self._activity_losses = [
+                self.activity_regularizer(out) / out.shape[0] for out in symbolic.flatten(outputs)
+            ]
         if self.supports_masking and _masks_of(outputs) is None:
             out_mask = self.compute_mask(inputs, mask)
             if out_mask is not None:

@@ -173,3 +173,12 @@ def test_cells_take_numpy_integer_units(cls):
     cell = cls(np.int32(3))
     assert type(cell.units) is int and json.dumps(cell.get_config())
     assert RNN(cell)(np.zeros((2, 4, 5), np.float32)).shape == (2, 3)
+
+
+def test_activity_regularizer_penalizes_each_output_of_a_cell():
+    """A cell returns (output, states): each one's penalty per sample, as Keras (it crashed)."""
+    cell = SimpleRNNCell(3, activity_regularizer="l2", kernel_initializer="ones")
+    out = RNN(cell)(np.ones((2, 4, 5), np.float32))
+    penalties = [float(loss) for loss in cell.losses]
+    expected = 0.01 * float((np.asarray(out) ** 2).sum()) / 2  # last step's output == its state
+    np.testing.assert_allclose(penalties, [expected, expected], rtol=1e-5)
