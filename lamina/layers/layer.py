@@ -219,6 +219,15 @@ activation_property = property(
 )
 
 
+def _shapes_of(structure):
+    """The shape tuple of a symbolic tensor, or a list of them for a list or tuple."""
+    if isinstance(structure, (list, tuple)):
+        return [_shapes_of(item) for item in structure]
+    if isinstance(structure, dict):
+        return {key: _shapes_of(item) for key, item in structure.items()}
+    return tuple(structure.shape)
+
+
 class Layer:
     """Base class of layers (and models).
 
@@ -646,6 +655,36 @@ class Layer:
             return own
         tensors = self._first_node("output").output_tensors
         return tensors[0] if len(tensors) == 1 else tensors
+
+    @property
+    def input_shape(self):
+        """The shape of ``input``, ``None`` for the batch: a tuple, or a list of them for
+        several inputs (Keras's ``model.input_shape``; Keras 2's ``layer.input_shape``).
+
+        >>> from lamina.layers import Dense, Input
+        >>> dense = Dense(2)
+        >>> _ = dense(Input(shape=(4,)))
+        >>> dense.input_shape, dense.output_shape
+        ((None, 4), (None, 2))
+        """
+        if "_input_shape_value" in self.__dict__:  # a subclass assigned its own
+            return self.__dict__["_input_shape_value"]
+        return _shapes_of(self.input)
+
+    @input_shape.setter
+    def input_shape(self, value):
+        self.__dict__["_input_shape_value"] = value
+
+    @property
+    def output_shape(self):
+        """The shape of ``output``, as ``input_shape``."""
+        if "_output_shape_value" in self.__dict__:
+            return self.__dict__["_output_shape_value"]
+        return _shapes_of(self.output)
+
+    @output_shape.setter
+    def output_shape(self, value):
+        self.__dict__["_output_shape_value"] = value
 
     def _first_node(self, what: str):
         if not self._inbound_nodes:

@@ -168,3 +168,16 @@ def test_constraints_and_regularizers_survive_save_and_load(
         arg: _serialize(value) for arg, value in kwargs.items()
     }
     assert _settings(loaded) == _settings(layer)
+
+
+def test_input_shape_and_output_shape_as_keras():
+    """``model.input_shape``/``output_shape`` (Keras 3) and a layer's (Keras 2 tutorials)."""
+    model = Sequential([Input((6,)), Dense(3)])
+    assert (model.input_shape, model.output_shape) == ((None, 6), (None, 3))
+    assert model.layers[0].output_shape == (None, 3)
+    a, b = Input((5,)), Input((2,))
+    functional = Model([a, b], [Dense(4)(a), b])
+    assert functional.input_shape == [(None, 5), (None, 2)]
+    assert functional.output_shape == [(None, 4), (None, 2)]
+    with pytest.raises(AttributeError, match="no defined inputs"):
+        _ = Sequential([Dense(3)]).input_shape
