@@ -124,7 +124,7 @@ from lamina.layers.transformer import (
     TransformerEncoder,
 )
 from lamina.layers.variable import Variable
-from lamina.layers.wrappers import Bidirectional, TimeDistributed
+from lamina.layers.wrappers import Bidirectional, SpectralNormalization, TimeDistributed
 
 __all__ = [
     "Activation",
@@ -247,6 +247,7 @@ __all__ = [
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
+    "SpectralNormalization",
     "StackedRNNCells",
     "StringLookup",
     "Subtract",

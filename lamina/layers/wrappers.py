@@ -1,5 +1,6 @@
-"""Layer wrappers: ``Bidirectional`` (a recurrent layer run both ways) and ``TimeDistributed``
-(one layer applied to every time step).
+"""Layer wrappers: ``Bidirectional`` (a recurrent layer run both ways), ``TimeDistributed``
+(one layer applied to every time step) and ``SpectralNormalization`` (a layer's kernel kept at
+spectral norm 1, for GAN discriminators).
 
 >>> import numpy as np
 >>> from lamina.layers import LSTM, Bidirectional, Dense, TimeDistributed
@@ -10,7 +11,8 @@
 
 from __future__ import annotations
 
-from lamina import ops
+from lamina import initializers, ops
+from lamina.backend import xp
 from lamina.layers.layer import Layer, _serialize, deserialize_layer
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -175,3 +177,90 @@ class TimeDistributed(Layer):
 
     def get_config(self):
         return {**super().get_config(), "layer": _serialize(self.layer)}
+
+
+class SpectralNormalization(Layer):
+    """Divide the wrapped layer's ``kernel`` (or ``embeddings``) by its largest singular value
+    before every training call, which bounds the layer's Lipschitz constant and steadies a GAN's
+    discriminator (Miyato et al., 2018). As Keras 3: with W the kernel as a ``(-1, out)`` matrix
+    and a persistent non-trainable ``vector_u`` (1, out), ``power_iterations`` times
+
+        v = normalize(u W^T),  u = normalize(v W);   then  sigma = v W u^T,  kernel <- W / sigma
+
+    in place (no gradient flows through sigma; an all-zero kernel is left alone). Inference uses
+    the kernel as it is.
+
+    >>> import numpy as np
+    >>> from lamina.layers import Dense
+    >>> layer = SpectralNormalization(Dense(3, kernel_initializer="ones"), power_iterations=5)
+    >>> _ = layer(np.ones((2, 4), np.float32), training=True)
+    >>> round(float(np.linalg.norm(layer.layer.kernel.numpy(), 2)), 4)
+    1.0
+    """
+
+    def __init__(self, layer, power_iterations=1, **kwargs):
+        layer = _layer_from_spec(layer)
+        if not isinstance(layer, Layer):
+            raise ValueError(f"SpectralNormalization wraps a Layer, got {type(layer).__name__}")
+        if (
+            isinstance(power_iterations, bool)
+            or not isinstance(power_iterations, int)
+            or (power_iterations <= 0)
+        ):
+            raise ValueError(
+                f"power_iterations must be a positive integer, got {power_iterations!r}"
+            )
+        super().__init__(**kwargs)
+        self.layer = layer
+        self.power_iterations = power_iterations
+
+    def _kernel(self):
+        for name in ("kernel", "embeddings"):
+            weight = getattr(self.layer, name, None)
+            if weight is not None:
+                return weight
+        raise ValueError(
+            f"{self.name}: {type(self.layer).__name__} has neither a kernel nor embeddings to "
+            "normalize"
+        )
+
+    def build(self, input_shape):
+        self.layer._maybe_build(tuple(input_shape))
+        kernel = self._kernel()
+        self.vector_u = self.add_weight(
+            shape=(1, kernel.shape[-1]),
+            initializer=initializers.TruncatedNormal(stddev=0.02),
+            trainable=False,
+            name="vector_u",
+        )
+
+    def normalize_kernel(self):
+        """One normalization step: the power iteration, then ``kernel <- kernel / sigma``."""
+        kernel = self._kernel()
+        weights = kernel.data.reshape(-1, kernel.shape[-1])
+        if not weights.any():
+            return
+        u = self.vector_u.data
+        for _ in range(self.power_iterations):
+            v = u @ weights.T
+            v = v / xp.maximum(xp.linalg.norm(v), 1e-12)
+            u = v @ weights
+            u = u / xp.maximum(xp.linalg.norm(u), 1e-12)
+        sigma = (v @ weights @ u.T).item()
+        self.vector_u.assign(u)
+        kernel.assign(kernel.data / sigma)
+
+    def call(self, inputs, training=False):
+        if training:
+            self.normalize_kernel()
+        return self.layer(inputs, training=training)
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "layer": _serialize(self.layer),
+            "power_iterations": self.power_iterations,
+        }

@@ -1,4 +1,4 @@
-"""Bidirectional and TimeDistributed."""
+"""Bidirectional, TimeDistributed and SpectralNormalization."""
 
 import numpy as np
 import pytest
@@ -12,6 +12,7 @@ from lamina.layers import (
     Dense,
     Embedding,
     SimpleRNN,
+    SpectralNormalization,
     TimeDistributed,
     get_mask,
 )
@@ -115,3 +116,47 @@ def test_time_distributed_conv_and_mask_passthrough():
     assert get_mask(TimeDistributed(Dense(2))(x)) is not None
     with pytest.raises(ValueError, match=r"\(batch, time, \.\.\.\)"):
         TimeDistributed(Dense(2))(np.zeros((2, 3)))
+
+
+def test_spectral_normalization_follows_keras_power_iteration(rng):
+    """One training call: v = normalize(u W^T), u = normalize(v W) (twice), kernel / (v W u^T),
+    computed here independently; inference leaves the kernel alone."""
+    x = rng.normal(size=(2, 6, 6, 3)).astype(np.float32)
+    layer = SpectralNormalization(Conv2D(4, 3), power_iterations=2)
+    layer(x)
+    kernel, u = layer.layer.kernel.numpy().copy(), layer.vector_u.numpy().copy()
+    layer(x)  # inference: nothing changes
+    np.testing.assert_array_equal(layer.layer.kernel.numpy(), kernel)
+    w = kernel.reshape(-1, 4).astype(np.float64)
+    for _ in range(2):
+        v = u @ w.T / np.linalg.norm(u @ w.T)
+        u = v @ w / np.linalg.norm(v @ w)
+    expected = kernel / (v @ w @ u.T).item()
+    out = layer(x, training=True)
+    np.testing.assert_allclose(layer.layer.kernel.numpy(), expected, rtol=1e-5)
+    np.testing.assert_allclose(layer.vector_u.numpy(), u, rtol=1e-5)
+    np.testing.assert_allclose(out.numpy(), layer.layer(x).numpy(), rtol=1e-6)
+
+
+def test_spectral_normalization_brings_the_kernel_to_norm_one():
+    dense = Dense(5, kernel_initializer="ones")
+    layer = SpectralNormalization(dense, power_iterations=3)
+    for _ in range(3):
+        layer(np.ones((2, 7), np.float32), training=True)
+    assert abs(np.linalg.norm(dense.kernel.numpy(), 2) - 1.0) < 1e-5
+    assert [w.name.split("/")[-1] for w in layer.weights] == ["kernel", "bias", "vector_u"]
+    assert layer.count_params() == 7 * 5 + 5 + 5
+
+
+def test_spectral_normalization_layer_round_trips_and_trains():
+    assert check_layer(lambda: SpectralNormalization(Conv2D(3, 2)), (2, 5, 5, 2))
+    layer = SpectralNormalization(Embedding(6, 3), power_iterations=30)
+    layer(np.array([[1, 2], [3, 5]]), training=True)
+    assert abs(np.linalg.norm(layer.layer.embeddings.numpy(), 2) - 1.0) < 1e-4
+
+
+def test_spectral_normalization_errors():
+    with pytest.raises(ValueError, match="power_iterations must be a positive integer"):
+        SpectralNormalization(Dense(2), power_iterations=0)
+    with pytest.raises(ValueError, match="neither a kernel nor embeddings"):
+        SpectralNormalization(lamina.layers.Flatten())(np.ones((2, 3), np.float32))

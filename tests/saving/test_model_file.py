@@ -71,6 +71,8 @@ def sequential_models():
         "rnn_cells": (seq((6, 3), L.RNN(L.LSTMCell(3), return_sequences=True),
                           L.RNN([L.GRUCell(3), L.SimpleRNNCell(2)])), (3, 6, 3)),
         "random_crop": (seq((8, 8, 3), L.RandomCrop(6, 5), L.Conv2D(2, 3)), (2, 8, 8, 3)),
+        "spectral": (seq((5, 5, 2), L.SpectralNormalization(L.Conv2D(3, 2)), L.Flatten(),
+                         L.SpectralNormalization(L.Dense(2), power_iterations=2)), (2, 5, 5, 2)),
         "hashing": (seq((7,), L.Hashing(16), L.Embedding(16, 4), L.GlobalAveragePooling1D()),
                     "ids"),
         "embedding": (seq((7,), L.Embedding(20, 8, mask_zero=True), L.PositionEmbedding(7),
