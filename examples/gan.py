@@ -5,7 +5,8 @@ structure): the discriminator learns to tell real digits (label 1) from generate
 the generator learns to make the discriminator answer 1. A grid of 64 digits drawn from fixed
 noise is saved as a PNG after every epoch, and after every epoch 1,000 generated digits are
 labelled by a separately trained classifier (examples/digit_judge.py): a good generator covers
-the ten classes with digits that the classifier is sure about.
+the ten classes with digits that the classifier is sure about. At the end the generator and its
+weight average are saved as ``generator.keras`` and ``averaged.keras`` next to the PNGs.
 
 LAMINA_DATA_DIR=../shared/datasets python examples/gan.py     # 10 epochs, ~5-6 min each on 1 core
 LAMINA_DATA_DIR=../shared/datasets python examples/gan.py --epochs 3 --real-label 0.9
@@ -213,6 +214,10 @@ def main():
         callbacks=[average, SaveSamples(args.out, LATENT_DIM), judge],
         verbose=2,
     )
+    for name, generator in (("generator", gan.generator), ("averaged", average.generator)):
+        path = Path(args.out) / f"{name}.keras"
+        generator.save(path)  # lamina.models.load_model(path).predict(noise) draws new digits
+        print(f"saved {path}")
 
 
 if __name__ == "__main__":
