@@ -89,6 +89,7 @@ from lamina.layers import (
     SpatialDropout1D,
     SpatialDropout2D,
     SpatialDropout3D,
+    SpectralNormalization,
     Subtract,
     UnitNormalization,
     UpSampling1D,
@@ -908,6 +909,8 @@ CONVERTERS = {
     UpSampling3D: _upsampling,
     Sequential: _sequential,
     Functional: _functional,
+    # at inference the wrapper is its layer with the kernel it holds
+    SpectralNormalization: lambda g, layer, x, shape: convert_layer(g, layer.layer, x),
 }
 
 

@@ -66,6 +66,7 @@ from lamina.layers import (  # noqa: E402
     Softmax,
     SpatialDropout1D,
     SpatialDropout2D,
+    SpectralNormalization,
     UnitNormalization,
     UpSampling1D,
     UpSampling2D,
@@ -677,3 +678,16 @@ def test_volumes_with_unknown_sizes(tmp_path):
     for shape in [(2, 7, 6, 5, 2), (1, 4, 9, 5, 2)]:
         x = data(*shape)
         np.testing.assert_allclose(run(path, x)[0], model.predict(x, verbose=0), atol=1e-5)
+
+
+def test_spectral_normalization_exports_its_layer(tmp_path):
+    model = randomize(
+        Sequential(
+            [SpectralNormalization(Conv2D(3, 2, activation="relu")), Flatten(),
+             SpectralNormalization(Dense(2))],
+            name="m",
+        )
+    )  # fmt: skip
+    model.build((None, 5, 5, 2))
+    model(data(2, 5, 5, 2), training=True)  # normalize the kernels once
+    check(model, data(2, 5, 5, 2), tmp_path)
