@@ -292,20 +292,25 @@ def test_separable_matches_pytorch(case):
         np.testing.assert_allclose(t.grad, f[f"grad_{name}"], rtol=1e-4, atol=1e-4, err_msg=name)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if FIXTURES[f"{c}/op"].item() in CONV_OPS])
-def test_matches_pytorch(case):
-    f = {k.split("/", 1)[1]: FIXTURES[k] for k in FIXTURES.files if k.startswith(case + "/")}
+def check_against_fixture(fixtures, case, ops):
+    """Output and gradients of the op that ``case`` names, against PyTorch's stored ones."""
+    f = {k.split("/", 1)[1]: fixtures[k] for k in fixtures.files if k.startswith(case + "/")}
     params = json.loads(f["params"].item())
     x = lamina.Tensor(f["x"], requires_grad=True)
     k = lamina.Tensor(f["kernel"], requires_grad=True)
     b = lamina.Tensor(f["bias"], requires_grad=True)
-    out = CONV_OPS[f["op"].item()](x, k, b, **params)
+    out = ops[f["op"].item()](x, k, b, **params)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.numpy(), f["out"], rtol=1e-4, atol=1e-5)
     out.backward(f["w"])
     np.testing.assert_allclose(x.grad, f["grad_x"], rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(k.grad, f["grad_kernel"], rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(b.grad, f["grad_bias"], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if FIXTURES[f"{c}/op"].item() in CONV_OPS])
+def test_matches_pytorch(case):
+    check_against_fixture(FIXTURES, case, CONV_OPS)
 
 
 def test_input_gradient_skipped_when_input_needs_none(monkeypatch):
@@ -410,18 +415,7 @@ TRANSPOSE_GEOMETRIES_3D = [
 
 @pytest.mark.parametrize("case", CONV3D_CASES)
 def test_conv3d_matches_pytorch(case):
-    f = {k.split("/", 1)[1]: FIXTURES_3D[k] for k in FIXTURES_3D.files if k.startswith(case + "/")}
-    params = json.loads(f["params"].item())
-    x = lamina.Tensor(f["x"], requires_grad=True)
-    k = lamina.Tensor(f["kernel"], requires_grad=True)
-    b = lamina.Tensor(f["bias"], requires_grad=True)
-    out = CONV3D_OPS[f["op"].item()](x, k, b, **params)
-    assert out.dtype == np.float32
-    np.testing.assert_allclose(out.numpy(), f["out"], rtol=1e-4, atol=1e-5)
-    out.backward(f["w"])
-    np.testing.assert_allclose(x.grad, f["grad_x"], rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(k.grad, f["grad_kernel"], rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(b.grad, f["grad_bias"], rtol=1e-4, atol=1e-4)
+    check_against_fixture(FIXTURES_3D, case, CONV3D_OPS)
 
 
 @pytest.mark.parametrize("channels", [2, 9])  # both im2col paths (per-offset and one copy)

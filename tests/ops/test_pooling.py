@@ -108,15 +108,20 @@ def test_avg_pool_same_excludes_padding_from_the_count():
     np.testing.assert_array_equal(out, np.ones((1, 2, 2, 1)))  # not 0.5 / 0.25 at the border
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_matches_pytorch(case):
-    f = {k.split("/", 1)[1]: FIXTURES[k] for k in FIXTURES.files if k.startswith(case + "/")}
+def check_against_fixture(fixtures, case, ops):
+    """Output and input gradient of the pool that ``case`` names, against PyTorch's."""
+    f = {k.split("/", 1)[1]: fixtures[k] for k in fixtures.files if k.startswith(case + "/")}
     x = lamina.Tensor(f["x"], requires_grad=True)
-    out = POOL_OPS[f["op"].item()](x, **json.loads(f["params"].item()))
+    out = ops[f["op"].item()](x, **json.loads(f["params"].item()))
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.numpy(), f["out"], rtol=1e-5, atol=1e-6)
     out.backward(f["w"])
     np.testing.assert_allclose(x.grad, f["grad_x"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_matches_pytorch(case):
+    check_against_fixture(FIXTURES, case, POOL_OPS)
 
 
 def test_errors_name_the_problem():
@@ -189,13 +194,7 @@ GEOMETRIES_3D = [
 
 @pytest.mark.parametrize("case", POOL3D_CASES)
 def test_pool3d_matches_pytorch(case):
-    f = {k.split("/", 1)[1]: FIXTURES_3D[k] for k in FIXTURES_3D.files if k.startswith(case + "/")}
-    x = lamina.Tensor(f["x"], requires_grad=True)
-    out = POOL3D_OPS[f["op"].item()](x, **json.loads(f["params"].item()))
-    assert out.dtype == np.float32
-    np.testing.assert_allclose(out.numpy(), f["out"], rtol=1e-5, atol=1e-6)
-    out.backward(f["w"])
-    np.testing.assert_allclose(x.grad, f["grad_x"], rtol=1e-5, atol=1e-6)
+    check_against_fixture(FIXTURES_3D, case, POOL3D_OPS)
 
 
 @pytest.mark.parametrize("kind", ["max", "avg"])
