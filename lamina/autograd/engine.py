@@ -17,19 +17,25 @@ def unbroadcast(grad, shape):
     """
     if grad.shape == shape:
         return grad
-    extra = grad.ndim - len(shape)
-    if extra < 0:
-        raise ValueError(f"gradient of shape {grad.shape} cannot reduce to shape {shape}")
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
-    )
+    axes = broadcast_axes(grad.shape, shape)
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
-    if extra:
-        grad = grad.reshape(grad.shape[extra:])
+    if grad.ndim > len(shape):
+        grad = grad.reshape(grad.shape[grad.ndim - len(shape) :])
     if grad.shape != shape:
         raise ValueError(f"gradient of shape {grad.shape} cannot reduce to shape {shape}")
     return grad
+
+
+def broadcast_axes(grad_shape, shape) -> tuple:
+    """The axes of a gradient of ``grad_shape`` that broadcasting to it added (leading) or
+    stretched (size 1 in ``shape``): summing over them reduces it to ``shape``."""
+    extra = len(grad_shape) - len(shape)
+    if extra < 0:
+        raise ValueError(f"gradient of shape {grad_shape} cannot reduce to shape {shape}")
+    return tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad_shape[extra + i] != 1
+    )
 
 
 def _topological_order(root):

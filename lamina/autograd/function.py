@@ -3,6 +3,9 @@
 A subclass computes on raw arrays. ``forward(*arrays, **params)`` returns the output array and
 saves on ``self`` only what ``backward`` needs; ``backward(grad)`` returns one gradient per
 positional input (``None`` where there is none), each of the input's shape or broadcastable to it.
+An op may also define ``backward_graph(grad)``: the same gradients computed with lamina's ops on
+tensors (``grad`` and ``self.inputs``), so that they can be differentiated again (higher-order
+gradients, see ``lamina.autograd.higher_order``).
 
 >>> from lamina.backend import xp
 >>> class Square(Function):
@@ -33,6 +36,10 @@ class Function:
 
     def backward(self, grad):
         raise NotImplementedError
+
+    def backward_graph(self, grad):
+        """``backward`` with tensors and recorded ops; the base class has none."""
+        raise NotImplementedError(f"{type(self).__name__} has no backward_graph")
 
     @classmethod
     def apply(cls, *inputs, **params) -> Tensor:

@@ -3,7 +3,9 @@
 lamina records every operation on tensors that require grad, tape or no tape; the tape only
 asks the engine for the gradients of the ``sources`` it names, without touching any ``.grad``.
 So a GAN can take the discriminator's gradients from a loss that also depends on the
-generator, and the generator's weights are left alone.
+generator, and the generator's weights are left alone. A tape's ``gradient`` called while another
+tape is recording returns tensors that this other tape can differentiate again (second-order
+gradients, as TensorFlow's nested tapes: WGAN-GP's gradient penalty).
 
 >>> import lamina
 >>> w = lamina.tensor([1.0, 2.0], requires_grad=True)
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from lamina.autograd.engine import run_backward
 from lamina.autograd.grad_mode import enable_grad
+from lamina.autograd.higher_order import run_backward_graph
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
 
@@ -31,7 +34,21 @@ class GradientTape:
     ``unconnected_gradients="zero"``). A list of targets is differentiated as their sum. Without
     ``persistent=True`` a tape answers one ``gradient`` call. ``watch(x)`` makes a constant
     tensor ``x`` recorded from then on, so that gradients with respect to inputs can be asked.
+
+    Called while another tape is open (an outer ``with GradientTape()``), ``gradient`` records
+    its own computation and returns tensors, so the outer tape can differentiate them.
+
+    >>> import lamina
+    >>> x = lamina.tensor([3.0], requires_grad=True)
+    >>> with lamina.GradientTape() as outer:
+    ...     with lamina.GradientTape() as inner:
+    ...         y = x**3
+    ...     dy_dx = inner.gradient(y, x)  # 3 x^2, a tensor outer records
+    >>> dy_dx.tolist(), outer.gradient(dy_dx, x).tolist()  # and 6 x
+    ([27.0], [18.0])
     """
+
+    _open: list = []  # the tapes inside their ``with`` block, innermost last
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
         # watch_accessed_variables is accepted for TensorFlow code: lamina records every op on
@@ -44,10 +61,13 @@ class GradientTape:
     def __enter__(self):
         self._grad_mode = enable_grad()
         self._grad_mode.__enter__()
+        GradientTape._open.append(self)
         return self
 
     def __exit__(self, *exc):
         self._grad_mode.__exit__(*exc)
+        if self in GradientTape._open:
+            GradientTape._open.remove(self)
         return False
 
     def watch(self, tensor) -> None:
@@ -77,18 +97,24 @@ class GradientTape:
         seeds = output_gradients
         if seeds is None or not isinstance(target, (list, tuple)):
             seeds = [output_gradients] * len(targets)
+        recorded = any(tape is not self for tape in GradientTape._open)
         for t, seed in zip(targets, seeds, strict=True):
             if not isinstance(t, Tensor):
                 raise TypeError(f"target must be a lamina tensor, got {type(t).__name__}")
             if not t.requires_grad:
                 continue
-            seed = xp.ones_like(t.data) if seed is None else _seed(seed, t)
-            run_backward(t, seed, capture)
+            if recorded:
+                seed = Tensor(xp.ones_like(t.data)) if seed is None else _seed_tensor(seed, t)
+                run_backward_graph(t, seed, capture)
+            else:
+                seed = xp.ones_like(t.data) if seed is None else _seed(seed, t)
+                run_backward(t, seed, capture)
         grads = []
         for s in flat:
             g = capture[id(s)]
             if g is None and unconnected_gradients == "zero":
                 g = xp.zeros_like(s.data)
+                g = Tensor(g) if recorded else g
             grads.append(g)
         return _unflatten(sources, grads)
 
@@ -96,6 +122,17 @@ class GradientTape:
 def _seed(seed, target):
     seed = seed.data if isinstance(seed, Tensor) else xp.asarray(seed, dtype=target.data.dtype)
     if seed.shape != target.data.shape:
+        raise ValueError(
+            f"output_gradients has shape {seed.shape} but the target has {target.shape}"
+        )
+    return seed
+
+
+def _seed_tensor(seed, target):
+    """The seed as a tensor (kept as given when it is one, so it may carry a graph)."""
+    if not isinstance(seed, Tensor):
+        seed = Tensor(_seed(seed, target))
+    elif seed.shape != target.shape:
         raise ValueError(
             f"output_gradients has shape {seed.shape} but the target has {target.shape}"
         )

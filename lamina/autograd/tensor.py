@@ -174,14 +174,22 @@ class Tensor:
     def zero_grad(self) -> None:
         self.grad = None
 
-    def backward(self, grad=None, retain_graph=None) -> None:
+    def backward(self, grad=None, retain_graph=None, create_graph=False) -> None:
         """Fill ``.grad`` of every leaf this tensor depends on with d(self)/d(leaf).
 
         A scalar (one-element) tensor needs no ``grad``; otherwise pass the gradient of the final
         result with respect to this tensor, of this tensor's shape. ``retain_graph`` is accepted
         for PyTorch compatibility: graphs are kept until garbage-collected, so backward may run
-        again (gradients then accumulate).
+        again (gradients then accumulate). ``.grad`` holds arrays, so ``create_graph=True`` is
+        refused: ``lamina.autograd.grad(loss, inputs, create_graph=True)`` gives gradients that
+        can be differentiated again.
         """
+        if create_graph:
+            raise NotImplementedError(
+                "backward(create_graph=True) is not supported: .grad holds arrays. Use "
+                "lamina.autograd.grad(loss, inputs, create_graph=True), which returns gradient "
+                "tensors that can be differentiated again"
+            )
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() called on a tensor that does not require grad: no input of the "

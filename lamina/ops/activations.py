@@ -29,6 +29,9 @@ class ReLU(Function):
     def backward(self, grad):
         return (grad * self.mask,)
 
+    def backward_graph(self, grad):
+        return (grad * self.mask,)
+
 
 class LeakyReLU(Function):
     """f(x) = x if x > 0 else a x;  f'(x) = 1 if x > 0 else a."""
@@ -40,6 +43,9 @@ class LeakyReLU(Function):
     def backward(self, grad):
         return (grad * self.slope,)
 
+    def backward_graph(self, grad):
+        return (grad * self.slope,)
+
 
 class ELU(Function):
     """f(x) = x if x > 0 else alpha (e^x - 1);  f'(x) = 1 if x > 0 else alpha e^x."""
@@ -47,11 +53,18 @@ class ELU(Function):
     def forward(self, x, alpha=1.0, scale=1.0):
         self.pos = x > 0
         self.neg_exp = alpha * xp.exp(xp.minimum(x, 0))  # alpha e^x on the negative side
-        self.scale = scale
+        self.scale, self.alpha = scale, alpha
         return scale * xp.where(self.pos, x, self.neg_exp - alpha)
 
     def backward(self, grad):
         return (grad * self.scale * xp.where(self.pos, 1, self.neg_exp),)
+
+    def backward_graph(self, grad):
+        from lamina.ops.math import exp, minimum, where
+
+        x = self.inputs[0]
+        slope = where(self.pos, 1.0, self.alpha * exp(minimum(x, 0.0)))
+        return (grad * self.scale * slope,)
 
 
 class GELU(Function):
@@ -88,6 +101,10 @@ class Sigmoid(Function):
     def backward(self, grad):
         return (grad * self.out * (1 - self.out),)
 
+    def backward_graph(self, grad):
+        s = sigmoid(self.inputs[0])
+        return (grad * s * (1 - s),)
+
 
 class Tanh(Function):
     """tanh'(x) = 1 - tanh(x)^2."""
@@ -99,6 +116,10 @@ class Tanh(Function):
     def backward(self, grad):
         return (grad * (1 - self.out * self.out),)
 
+    def backward_graph(self, grad):
+        t = tanh(self.inputs[0])
+        return (grad * (1 - t * t),)
+
 
 class Softplus(Function):
     """softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|);  softplus' = sigmoid."""
@@ -109,6 +130,9 @@ class Softplus(Function):
 
     def backward(self, grad):
         return (grad * (0.5 * (1 + xp.tanh(0.5 * self.x))),)
+
+    def backward_graph(self, grad):
+        return (grad * sigmoid(self.inputs[0]),)
 
 
 class SiLU(Function):
@@ -122,6 +146,11 @@ class SiLU(Function):
     def backward(self, grad):
         s = self.s
         return (grad * s * (1 + self.x * (1 - s)),)
+
+    def backward_graph(self, grad):
+        x = self.inputs[0]
+        s = sigmoid(x)
+        return (grad * s * (1 + x * (1 - s)),)
 
 
 class Softmax(Function):
@@ -137,6 +166,10 @@ class Softmax(Function):
         y = self.out
         return (y * (grad - xp.sum(grad * y, axis=self.axis, keepdims=True)),)
 
+    def backward_graph(self, grad):
+        y = softmax(self.inputs[0], axis=self.axis)
+        return (y * (grad - (grad * y).sum(axis=self.axis, keepdims=True)),)
+
 
 class LogSoftmax(Function):
     """log_softmax(x) = x - max - log(sum e^(x - max));  dx = g - softmax(x) sum(g)."""
@@ -150,6 +183,10 @@ class LogSoftmax(Function):
 
     def backward(self, grad):
         return (grad - xp.exp(self.out) * xp.sum(grad, axis=self.axis, keepdims=True),)
+
+    def backward_graph(self, grad):
+        y = softmax(self.inputs[0], axis=self.axis)
+        return (grad - y * grad.sum(axis=self.axis, keepdims=True),)
 
 
 def relu(x):

@@ -256,6 +256,57 @@ def _as_2d(x, kernel, what, rank):
     return x, kernel
 
 
+def _correlate(inp, grad, window, strides, dilation):
+    """The kernel gradient of a convolution of ``inp`` (N, *P, C), already padded, whose output
+    gradient is ``grad`` (N, *O, F), with recorded ops: dK[*i, c, f] = sum over n and o of
+    inp[n, *(o s + i d), c] grad[n, *o, f]. That is itself a convolution, of ``inp`` seen as C
+    images of N channels by ``grad`` seen as an (*O, N, F) kernel, with the strides and the
+    dilation swapped; its output, cropped to ``window``, is dK as (C, *k, F)."""
+    from lamina.ops.shaping import transpose
+
+    rank = len(window)
+    spatial = tuple(range(1, rank + 1))
+    images = transpose(inp, (rank + 1, *spatial, 0))  # (C, *P, N)
+    kernel = transpose(grad, (*spatial, 0, rank + 1))  # (*O, N, F)
+    corr = Conv.apply(images, kernel, None, strides=dilation, padding="valid", dilation=strides)
+    corr = corr[(slice(None), *(slice(0, k) for k in window), slice(None))]
+    return transpose(corr, (*spatial, 0, rank + 1))  # (*k, C, F)
+
+
+def _conv_backward_graph(node, grad, x_shape, k_shape, pads, out_shape, strides, dilation):
+    """``Conv``'s and ``ConvNd``'s gradients with recorded ops, so that they can be
+    differentiated again: dx = the transposed convolution of g (placed on the padded input,
+    cropped to x), dK = the padded input correlated with g, db = sum of g. ``x_shape`` and
+    ``k_shape`` are those of rank ``len(strides)``. Grouped convolutions have none."""
+    from lamina.ops.shaping import pad, reshape
+
+    if node.groups > 1:
+        return NotImplemented
+    x, kernel, bias = node.inputs
+    rank, f = len(strides), k_shape[-1]
+    g = reshape(grad, (x_shape[0], *out_shape, f))
+    if node.out is not None:  # the fused relu's derivative
+        g = g * (node.out > 0).reshape(g.shape).astype(g.dtype)
+    gx = gk = gb = None
+    if isinstance(x, Tensor) and x.requires_grad:
+        k = reshape(kernel, k_shape)
+        full = ConvTranspose.apply(g, k, None, strides=strides, padding="valid", dilation=dilation)
+        widths, index = [(0, 0)], [slice(None)]
+        for axis, (top, _) in enumerate(pads):
+            end = top + x_shape[1 + axis]
+            widths.append((0, max(end - full.shape[1 + axis], 0)))
+            index.append(slice(top, end))
+        if any(after for _, after in widths):
+            full = pad(full, (*widths, (0, 0)))
+        gx = reshape(full[(*index, slice(None))], node.x_shape)
+    if isinstance(kernel, Tensor) and kernel.requires_grad:
+        xpad = pad(reshape(x, x_shape), ((0, 0), *pads, (0, 0)))
+        gk = reshape(_correlate(xpad, g, k_shape[:rank], strides, dilation), node.k_shape)
+    if bias is not None:
+        gb = g.sum(axis=tuple(range(rank + 1)))
+    return gx, gk, gb
+
+
 # ----- ops -----
 class Conv(Function):
     """y = act(im2col(pad(x)) @ [K; b]), for rank 1 or 2 (rank 1 runs as rank 2 with height 1).
@@ -359,6 +410,15 @@ class Conv(Function):
             gx = gx.reshape(self.x_shape)
         return gx, gk, gb
 
+    def backward_graph(self, grad):
+        _, pads, out_shape, strides, dilation = self.geo
+        x_shape, k_shape = self.x_shape, self.k_shape
+        if len(x_shape) == 3:  # rank 1 runs as rank 2 with height 1
+            x_shape = (x_shape[0], 1, *x_shape[1:])
+            k_shape = (1, *k_shape)
+        return _conv_backward_graph(self, grad, x_shape, k_shape, pads, out_shape, strides,
+                                    dilation)  # fmt: skip
+
 
 class ConvTranspose(Function):
     """The adjoint of ``Conv`` w.r.t. its input, for a kernel ``(*k, out, in)`` and any number of
@@ -417,6 +477,23 @@ class ConvTranspose(Function):
             gx = (cols @ self.kernel.reshape(-1, c)).reshape(self.x_shape)
         gk = (cols.T @ self.x2).reshape(self.k_shape) if _needs_grad(self, 1) else None
         gb = _sum_rows(grad.reshape(-1, f)) if self.has_bias else None
+        return gx, gk, gb
+
+    def backward_graph(self, grad):
+        """dx = conv(pad(g), K) (K read as a convolution kernel (*k, F, C)); dK = the padded
+        gradient correlated with x; db = sum of g. Recorded ops only."""
+        from lamina.ops.shaping import pad
+
+        x, kernel = self.inputs[0], self.inputs[1]
+        canvas, starts, out_shape, strides, dilation = self.geo
+        rank = len(strides)
+        widths = ((0, 0), *((a, c - a - o) for c, a, o in zip(canvas, starts, out_shape)), (0, 0))
+        gpad = pad(grad, widths)
+        size = self.x_shape[1:-1]
+        gx = Conv.apply(gpad, kernel, None, strides=strides, padding="valid", dilation=dilation)
+        gx = gx[(slice(None), *(slice(0, n) for n in size), slice(None))]
+        gk = _correlate(gpad, x, self.k_shape[:rank], strides, dilation)
+        gb = grad.sum(axis=tuple(range(rank + 1))) if self.has_bias else None
         return gx, gk, gb
 
 
@@ -826,6 +903,11 @@ class ConvNd(Function):
             canvas = _col2im_nd(g2, kernel_t, padded, out_shape, strides, dilation)
             gx = crop_spatial(canvas, [a for a, _ in pads], self.x_shape[1:-1])
         return gx, gk, gb
+
+    def backward_graph(self, grad):
+        _, pads, out_shape, strides, dilation = self.geo
+        return _conv_backward_graph(self, grad, self.x_shape, self.k_shape, pads, out_shape,
+                                    strides, dilation)  # fmt: skip
 
 
 def conv3d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):

@@ -26,6 +26,9 @@ class Dropout(Function):
     def backward(self, grad):
         return (grad * self.mask,)
 
+    def backward_graph(self, grad):
+        return (grad * self.mask,)
+
 
 def dropout(x, rate, noise_shape=None):
     """Apply inverted dropout (always; layers decide when, i.e. only in training)."""

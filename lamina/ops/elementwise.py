@@ -35,6 +35,9 @@ class Sin(Function):
     def backward(self, grad):
         return (grad * xp.cos(self.a),)
 
+    def backward_graph(self, grad):
+        return (grad * cos(self.inputs[0]),)
+
 
 class Cos(Function):
     def forward(self, a):
@@ -43,6 +46,9 @@ class Cos(Function):
 
     def backward(self, grad):
         return (-grad * xp.sin(self.a),)
+
+    def backward_graph(self, grad):
+        return (-grad * sin(self.inputs[0]),)
 
 
 class Erf(Function):
@@ -55,6 +61,12 @@ class Erf(Function):
     def backward(self, grad):
         return (grad * (2 / math.sqrt(math.pi)) * xp.exp(-self.a * self.a),)
 
+    def backward_graph(self, grad):
+        from lamina.ops.math import exp
+
+        x = self.inputs[0]
+        return (grad * (2 / math.sqrt(math.pi)) * exp(-x * x),)
+
 
 class Log1p(Function):
     """log(1 + x), accurate for small x;  d/dx = 1 / (1 + x)."""
@@ -65,6 +77,9 @@ class Log1p(Function):
 
     def backward(self, grad):
         return (grad / (1 + self.a),)
+
+    def backward_graph(self, grad):
+        return (grad / (1 + self.inputs[0]),)
 
 
 class Rsqrt(Function):
@@ -77,12 +92,18 @@ class Rsqrt(Function):
     def backward(self, grad):
         return (grad * -0.5 * self.out**3,)
 
+    def backward_graph(self, grad):
+        return (grad * -0.5 * rsqrt(self.inputs[0]) ** 3,)
+
 
 class _Step(Function):
     """A piecewise-constant function: its gradient is 0 wherever it is defined."""
 
     def backward(self, grad):
         return (xp.zeros_like(grad),)
+
+    def backward_graph(self, grad):
+        return (grad * 0,)
 
 
 class Sign(_Step):
@@ -113,6 +134,9 @@ class NanToNum(Function):
         return xp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
 
     def backward(self, grad):
+        return (grad * self.finite,)
+
+    def backward_graph(self, grad):
         return (grad * self.finite,)
 
 

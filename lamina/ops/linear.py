@@ -34,6 +34,17 @@ class Linear(Function):
         gb = g2.sum(axis=0) if self.has_bias else None
         return gx, gk, gb
 
+    def backward_graph(self, grad):
+        from lamina.ops.math import matmul
+        from lamina.ops.shaping import reshape, transpose
+
+        x, kernel = self.inputs[0], self.inputs[1]
+        g2 = reshape(grad, (-1, grad.shape[-1]))
+        gx = matmul(grad, transpose(kernel))
+        gk = matmul(transpose(reshape(x, (-1, x.shape[-1]))), g2)
+        gb = g2.sum(axis=0) if self.has_bias else None
+        return gx, gk, gb
+
 
 def linear(x, kernel, bias=None):
     """``x @ kernel + bias`` for inputs of shape ``(..., in)`` and a kernel ``(in, out)``."""

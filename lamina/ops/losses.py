@@ -89,6 +89,16 @@ class SquaredError(Function):
         gp = 2 * self.diff * _expand(grad, self.axis, self.diff.shape, mean=True)
         return (-gp if _needs_grad(self, 0) else None), gp
 
+    def backward_graph(self, grad):
+        from lamina.ops.shaping import unsqueeze
+
+        y_true, y_pred = self.inputs
+        g = grad
+        if self.axis is not None:
+            g = unsqueeze(grad, self.axis) * (1.0 / self.diff.shape[self.axis])
+        gp = 2 * (y_pred - y_true) * g
+        return (-gp if _needs_grad(self, 0) else None), gp
+
 
 class AbsoluteError(Function):
     """loss = mean(|p - t|);  dloss/dp = sign(p - t) / K = -dloss/dt (0 where p = t)."""

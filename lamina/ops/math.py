@@ -11,6 +11,7 @@ Broadcasting follows NumPy; the engine reduces each gradient back to its input's
 from __future__ import annotations
 
 from lamina.autograd.function import Function
+from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
 
 
@@ -25,12 +26,18 @@ class Add(Function):
     def backward(self, grad):
         return grad, grad
 
+    def backward_graph(self, grad):
+        return grad, grad
+
 
 class Sub(Function):
     def forward(self, a, b):
         return a - b
 
     def backward(self, grad):
+        return grad, -grad
+
+    def backward_graph(self, grad):
         return grad, -grad
 
 
@@ -42,6 +49,10 @@ class Mul(Function):
     def backward(self, grad):
         return grad * self.b, grad * self.a
 
+    def backward_graph(self, grad):
+        a, b = self.inputs
+        return grad * b, grad * a
+
 
 class Div(Function):
     def forward(self, a, b):
@@ -52,12 +63,20 @@ class Div(Function):
         ga = grad / self.b
         return ga, -ga * self.a / self.b
 
+    def backward_graph(self, grad):
+        a, b = self.inputs
+        ga = grad / b
+        return ga, -ga * a / b
+
 
 class Neg(Function):
     def forward(self, a):
         return -a
 
     def backward(self, grad):
+        return (-grad,)
+
+    def backward_graph(self, grad):
         return (-grad,)
 
 
@@ -70,13 +89,23 @@ class Pow(Function):
         return self.out
 
     def backward(self, grad):
+        # constants are told apart by the inputs, not the arrays: the array of a 0-d result
+        # (x.mean()) is a NumPy scalar, and np.float64 is a Python float
         a, b = self.a, self.b
-        ga = None if isinstance(a, (int, float)) else grad * b * a ** (b - 1)
-        if isinstance(b, (int, float)):
+        ga = grad * b * a ** (b - 1) if isinstance(self.inputs[0], Tensor) else None
+        if not isinstance(self.inputs[1], Tensor):
             return ga, None
         safe = xp.where(a > 0, a, 1)
         gb = grad * self.out * xp.log(safe)
         return ga, gb
+
+    def backward_graph(self, grad):
+        a, b = self.inputs
+        ga = grad * b * a ** (b - 1) if isinstance(a, Tensor) else None
+        if not isinstance(b, Tensor):
+            return ga, None
+        safe = where(_data(a) > 0, a, 1.0)
+        return ga, grad * a**b * log(safe)
 
 
 class Exp(Function):
@@ -87,6 +116,9 @@ class Exp(Function):
     def backward(self, grad):
         return (grad * self.out,)
 
+    def backward_graph(self, grad):
+        return (grad * exp(self.inputs[0]),)
+
 
 class Log(Function):
     def forward(self, a):
@@ -95,6 +127,9 @@ class Log(Function):
 
     def backward(self, grad):
         return (grad / self.a,)
+
+    def backward_graph(self, grad):
+        return (grad / self.inputs[0],)
 
 
 class Sqrt(Function):
@@ -105,6 +140,9 @@ class Sqrt(Function):
     def backward(self, grad):
         return (grad / (2 * self.out),)
 
+    def backward_graph(self, grad):
+        return (grad / (2 * sqrt(self.inputs[0])),)
+
 
 class Abs(Function):
     def forward(self, a):
@@ -112,6 +150,9 @@ class Abs(Function):
         return xp.abs(a)
 
     def backward(self, grad):
+        return (grad * xp.sign(self.a),)
+
+    def backward_graph(self, grad):
         return (grad * xp.sign(self.a),)
 
 
@@ -126,6 +167,10 @@ class Maximum(Function):
         wa = ((self.a > self.b) + 0.5 * (self.a == self.b)).astype(grad.dtype)
         return grad * wa, grad * (1 - wa)
 
+    def backward_graph(self, grad):
+        wa = ((self.a > self.b) + 0.5 * (self.a == self.b)).astype(grad.dtype)
+        return grad * wa, grad * (1 - wa)
+
 
 class Minimum(Function):
     def forward(self, a, b):
@@ -133,6 +178,10 @@ class Minimum(Function):
         return xp.minimum(a, b)
 
     def backward(self, grad):
+        wa = ((self.a < self.b) + 0.5 * (self.a == self.b)).astype(grad.dtype)
+        return grad * wa, grad * (1 - wa)
+
+    def backward_graph(self, grad):
         wa = ((self.a < self.b) + 0.5 * (self.a == self.b)).astype(grad.dtype)
         return grad * wa, grad * (1 - wa)
 
@@ -152,6 +201,10 @@ class Clip(Function):
             inside &= self.a <= self.hi
         return (grad * inside,)
 
+    def backward_graph(self, grad):
+        inside = self.backward(xp.ones(self.a.shape, dtype=grad.dtype))[0]
+        return (grad * inside,)
+
 
 class Where(Function):
     def forward(self, cond, a, b):
@@ -162,6 +215,10 @@ class Where(Function):
         zero = xp.zeros((), dtype=grad.dtype)
         return None, xp.where(self.cond, grad, zero), xp.where(self.cond, zero, grad)
 
+    def backward_graph(self, grad):
+        zero = xp.zeros((), dtype=grad.dtype)
+        return None, where(self.cond, grad, zero), where(self.cond, zero, grad)
+
 
 class Cast(Function):
     def forward(self, a, dtype=None):
@@ -170,6 +227,9 @@ class Cast(Function):
 
     def backward(self, grad):
         return (grad.astype(self.dtype) if self.dtype.kind == "f" else None,)
+
+    def backward_graph(self, grad):
+        return (cast(grad, self.dtype) if self.dtype.kind == "f" else None,)
 
 
 class MatMul(Function):
@@ -210,6 +270,39 @@ class MatMul(Function):
         if b.ndim == 1:
             gb = xp.squeeze(gb, -1)
         return ga, gb
+
+    def backward_graph(self, grad):
+        """1-D operands become matrices (a row, a column) and back; the engine sums the
+        gradient over broadcast batch axes."""
+        from lamina.ops.shaping import reshape
+
+        a, b = self.inputs
+        a2 = reshape(a, (1, -1)) if self.a.ndim == 1 else a
+        b2 = reshape(b, (-1, 1)) if self.b.ndim == 1 else b
+        g = grad
+        if self.b.ndim == 1:
+            g = reshape(g, (*g.shape, 1))
+        if self.a.ndim == 1:
+            g = reshape(g, (*g.shape[:-1], 1, g.shape[-1]))
+        ga = matmul(g, _swap_last(b2))
+        gb = matmul(_swap_last(a2), g)
+        if self.a.ndim == 1:  # (..., 1, k) -> (k,) after summing over the batch axes
+            ga = reshape(ga, (-1, ga.shape[-1])).sum(axis=0)
+        if self.b.ndim == 1:
+            gb = reshape(gb, (*gb.shape[:-2], gb.shape[-2]))
+        return ga, gb
+
+
+def _swap_last(t):
+    from lamina.ops.shaping import transpose
+
+    axes = list(range(t.ndim))
+    axes[-2], axes[-1] = axes[-1], axes[-2]
+    return transpose(t, axes)
+
+
+def _data(x):
+    return getattr(x, "data", x)
 
 
 def add(a, b):

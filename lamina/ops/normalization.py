@@ -17,10 +17,23 @@ from __future__ import annotations
 
 from lamina import backend
 from lamina.autograd.function import Function
+from lamina.autograd.higher_order import composite_backward
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
 from lamina.ops import math as _math
 from lamina.ops import reduce as _reduce
+
+
+def _reshape(x, shape):
+    from lamina.ops.shaping import reshape
+
+    return reshape(x, shape)
+
+
+def _affine(xhat, gamma, beta, shape):
+    """gamma xhat + beta, the parameters reshaped to broadcast (either may be None)."""
+    out = xhat if gamma is None else xhat * _reshape(gamma, shape)
+    return out if beta is None else out + _reshape(beta, shape)
 
 
 def _normalize_axes(axis, ndim, who):
@@ -56,6 +69,7 @@ class BatchNorm(Function):
     ):
         shape = [1] * x.ndim
         shape[axis] = x.shape[axis]
+        self.shape, self.epsilon = tuple(shape), epsilon
         self.reduce = tuple(i for i in range(x.ndim) if i != axis)
         self.has_gamma, self.has_beta = gamma is not None, beta is not None
         self.batch_stats = mean is None
@@ -99,6 +113,18 @@ class BatchNorm(Function):
             gvar,
         )
 
+    def backward_graph(self, grad):
+        return composite_backward(self, grad, self._composite)
+
+    def _composite(self, x, gamma=None, beta=None, mean=None, variance=None):
+        """The forward with recorded ops, for higher-order gradients."""
+        if self.batch_stats:
+            mean = _reduce.mean(x, axis=self.reduce, keepdims=True)
+            variance = _reduce.mean(_math.square(x - mean), axis=self.reduce, keepdims=True)
+        else:
+            mean, variance = _reshape(mean, self.shape), _reshape(variance, self.shape)
+        return _affine((x - mean) / _math.sqrt(variance + self.epsilon), gamma, beta, self.shape)
+
 
 class LayerNorm(Function):
     """Normalize each sample over ``axes`` (the same formulas as ``BatchNorm`` with the roles of
@@ -108,7 +134,7 @@ class LayerNorm(Function):
     """
 
     def forward(self, x, gamma=None, beta=None, axes=(-1,), epsilon=1e-3):
-        self.axes = axes
+        self.axes, self.epsilon = axes, epsilon
         self.others = tuple(i for i in range(x.ndim) if i not in axes)
         self.param_shape = tuple(x.shape[a] for a in axes)
         shape = [x.shape[i] if i in axes else 1 for i in range(x.ndim)]
@@ -136,6 +162,17 @@ class LayerNorm(Function):
         if self.has_beta:
             dbeta = grad.sum(axis=self.others).reshape(self.param_shape)
         return gx, dgamma, dbeta
+
+    def backward_graph(self, grad):
+        return composite_backward(self, grad, self._composite)
+
+    def _composite(self, x, gamma=None, beta=None):
+        """The forward with recorded ops, for higher-order gradients."""
+        axes = tuple(a % x.ndim for a in self.axes)
+        shape = tuple(n if i in axes else 1 for i, n in enumerate(x.shape))
+        mean = _reduce.mean(x, axis=axes, keepdims=True)
+        variance = _reduce.mean(_math.square(x - mean), axis=axes, keepdims=True)
+        return _affine((x - mean) / _math.sqrt(variance + self.epsilon), gamma, beta, shape)
 
 
 class GroupNorm(Function):

@@ -15,6 +15,8 @@ from lamina.ops.math import sqrt as _sqrt
 
 
 def _axes(axis, ndim):
+    """``axis`` (None, an int, or a tuple or list of ints, as Keras takes) as a tuple of
+    non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
@@ -28,14 +30,26 @@ def _expand_to(grad, shape, axes, keepdims):
     return grad
 
 
+def _spread(grad, shape, axes, keepdims):
+    """``_expand_to`` and the broadcast back to ``shape``, with recorded ops (a tensor ``grad``)."""
+    from lamina.ops.shaping import broadcast_to, reshape
+
+    if not keepdims:
+        grad = reshape(grad, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return broadcast_to(grad, shape)
+
+
 class Sum(Function):
     def forward(self, a, axis=None, keepdims=False):
         self.shape, self.axes, self.keepdims = a.shape, _axes(axis, a.ndim), keepdims
-        return xp.sum(a, axis=axis, keepdims=keepdims)
+        return xp.sum(a, axis=self.axes, keepdims=keepdims)
 
     def backward(self, grad):
         g = _expand_to(grad, self.shape, self.axes, self.keepdims)
         return (xp.broadcast_to(g, self.shape),)
+
+    def backward_graph(self, grad):
+        return (_spread(grad, self.shape, self.axes, self.keepdims),)
 
 
 class Mean(Function):
@@ -44,11 +58,14 @@ class Mean(Function):
         self.count = 1
         for i in self.axes:
             self.count *= a.shape[i]
-        return xp.mean(a, axis=axis, keepdims=keepdims)
+        return xp.mean(a, axis=self.axes, keepdims=keepdims)
 
     def backward(self, grad):
         g = _expand_to(grad, self.shape, self.axes, self.keepdims) / self.count
         return (xp.broadcast_to(g, self.shape),)
+
+    def backward_graph(self, grad):
+        return (_spread(grad, self.shape, self.axes, self.keepdims) / self.count,)
 
 
 class Var(Function):
@@ -61,11 +78,16 @@ class Var(Function):
             count *= a.shape[i]
         self.centered = a - xp.mean(a, axis=self.axes, keepdims=True)
         self.denom = count - ddof
-        return xp.sum(self.centered**2, axis=axis, keepdims=keepdims) / self.denom
+        return xp.sum(self.centered**2, axis=self.axes, keepdims=keepdims) / self.denom
 
     def backward(self, grad):
         g = _expand_to(grad, self.shape, self.axes, self.keepdims)
         return (g * self.centered * (2 / self.denom),)
+
+    def backward_graph(self, grad):
+        x = self.inputs[0]
+        centered = x - mean(x, axis=self.axes, keepdims=True)
+        return (_spread(grad, self.shape, self.axes, self.keepdims) * centered * (2 / self.denom),)
 
 
 class Prod(Function):
@@ -75,7 +97,7 @@ class Prod(Function):
     def forward(self, a, axis=None, keepdims=False):
         self.shape, self.axes, self.keepdims = a.shape, _axes(axis, a.ndim), keepdims
         self.a = a
-        return xp.prod(a, axis=axis, keepdims=keepdims)
+        return xp.prod(a, axis=self.axes, keepdims=keepdims)
 
     def backward(self, grad):
         g = _expand_to(grad, self.shape, self.axes, self.keepdims)
@@ -107,6 +129,13 @@ class LogSumExp(Function):
         g = _expand_to(grad, self.shape, self.axes, self.keepdims)
         return (g * xp.exp(self.a - self.out),)
 
+    def backward_graph(self, grad):
+        from lamina.ops.math import exp
+
+        x = self.inputs[0]
+        out = logsumexp(x, axis=self.axes, keepdims=True)
+        return (_spread(grad, self.shape, self.axes, self.keepdims) * exp(x - out),)
+
 
 class CumSum(Function):
     """Running sum along ``axis``; its gradient is the running sum of the gradient from the
@@ -137,6 +166,11 @@ class _Extreme(Function):
         g = _expand_to(grad, self.a.shape, self.axes, self.keepdims)
         mask = (self.a == self.out).astype(g.dtype)
         return (g * mask / xp.sum(mask, axis=self.axes, keepdims=True),)
+
+    def backward_graph(self, grad):
+        mask = (self.a == self.out).astype(grad.dtype)
+        share = mask / xp.sum(mask, axis=self.axes, keepdims=True)
+        return (_spread(grad, self.a.shape, self.axes, self.keepdims) * share,)
 
 
 def _reduced(shape, axes):

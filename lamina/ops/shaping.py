@@ -25,6 +25,9 @@ class Reshape(Function):
     def backward(self, grad):
         return (xp.reshape(grad, self.shape),)
 
+    def backward_graph(self, grad):
+        return (reshape(grad, self.shape),)
+
 
 class Transpose(Function):
     def forward(self, a, axes=None):
@@ -38,6 +41,9 @@ class Transpose(Function):
     def backward(self, grad):
         return (xp.transpose(grad, tuple(xp.argsort(xp.asarray(self.axes)).tolist())),)
 
+    def backward_graph(self, grad):
+        return (transpose(grad, tuple(xp.argsort(xp.asarray(self.axes)).tolist())),)
+
 
 class BroadcastTo(Function):
     def forward(self, a, shape=None):
@@ -45,6 +51,9 @@ class BroadcastTo(Function):
 
     def backward(self, grad):
         return (grad,)  # the engine's unbroadcast sums over the stretched axes
+
+    def backward_graph(self, grad):
+        return (grad,)
 
 
 class Concatenate(Function):
@@ -57,6 +66,11 @@ class Concatenate(Function):
         bounds = xp.cumsum(xp.asarray(self.sizes[:-1])).tolist()
         return tuple(xp.split(grad, bounds, axis=self.axis))
 
+    def backward_graph(self, grad):
+        bounds = [0, *xp.cumsum(xp.asarray(self.sizes)).tolist()]
+        pre = (slice(None),) * (self.axis % grad.ndim)
+        return tuple(grad[pre + (slice(lo, hi),)] for lo, hi in zip(bounds[:-1], bounds[1:]))
+
 
 class Stack(Function):
     def forward(self, *arrays, axis=0):
@@ -67,6 +81,10 @@ class Stack(Function):
         n = grad.shape[self.axis]
         return tuple(xp.take(grad, i, axis=self.axis) for i in range(n))
 
+    def backward_graph(self, grad):
+        pre = (slice(None),) * (self.axis % grad.ndim)
+        return tuple(grad[pre + (i,)] for i in range(grad.shape[self.axis]))
+
 
 class Pad(Function):
     def forward(self, a, pad_width=None, constant_values=0):
@@ -74,6 +92,10 @@ class Pad(Function):
         return xp.pad(a, pad_width, mode="constant", constant_values=constant_values)
 
     def backward(self, grad):
+        index = tuple(slice(lo, grad.shape[i] - hi) for i, (lo, hi) in enumerate(self.pad_width))
+        return (grad[index],)
+
+    def backward_graph(self, grad):
         index = tuple(slice(lo, grad.shape[i] - hi) for i, (lo, hi) in enumerate(self.pad_width))
         return (grad[index],)
 
@@ -96,12 +118,30 @@ class GetItem(Function):
         return a[index]
 
     def backward(self, grad):
-        full = xp.zeros(self.shape, dtype=grad.dtype)
-        if _is_basic(self.index):
-            full[self.index] = grad
+        return (ScatterItem().forward(grad, shape=self.shape, index=self.index),)
+
+    def backward_graph(self, grad):
+        return (ScatterItem.apply(grad, shape=self.shape, index=self.index),)
+
+
+class ScatterItem(Function):
+    """The gradient of ``a[index]``: ``values`` added at ``index`` into zeros of ``shape``
+    (repeated indices add up). Its own gradient is ``GetItem`` again."""
+
+    def forward(self, values, shape=None, index=None):
+        self.index = index
+        full = xp.zeros(shape, dtype=values.dtype)
+        if _is_basic(index):
+            full[index] = values
         else:
-            xp.add.at(full, self.index, grad)
-        return (full,)
+            xp.add.at(full, index, values)
+        return full
+
+    def backward(self, grad):
+        return (grad[self.index],)
+
+    def backward_graph(self, grad):
+        return (GetItem.apply(grad, index=self.index),)
 
 
 def _plain_index(index):
