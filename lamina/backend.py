@@ -164,6 +164,36 @@ def to_numpy(array):
     return get() if get is not None else _np.asarray(array)
 
 
+def get_value(x):
+    """Keras 2's ``backend.get_value``: the value of a tensor, a weight or an optimizer's
+    ``learning_rate``/``iterations`` as NumPy.
+
+    >>> import lamina
+    >>> get_value(lamina.optimizers.SGD(learning_rate=0.5).learning_rate)
+    np.float32(0.5)
+    """
+    numpy = getattr(x, "numpy", None)
+    return numpy() if numpy is not None else to_numpy(x)
+
+
+def set_value(x, value) -> None:
+    """Keras 2's ``backend.set_value``: ``x.assign(value)`` for a weight or an optimizer's
+    ``learning_rate`` (``set_value(model.optimizer.lr, 1e-4)`` in Keras 2 callbacks).
+
+    >>> import lamina
+    >>> opt = lamina.optimizers.SGD(learning_rate=0.5)
+    >>> set_value(opt.learning_rate, 0.1); opt.learning_rate
+    0.1
+    """
+    assign = getattr(x, "assign", None)
+    if assign is None:
+        raise TypeError(
+            f"set_value needs a weight or an optimizer's learning_rate/iterations (something "
+            f"with assign()), got {type(x).__name__}: a plain number cannot be changed in place"
+        )
+    assign(value)
+
+
 def _erf_numpy(x):
     try:
         from scipy.special import erf

@@ -29,6 +29,7 @@ from lamina.autograd.grad_mode import enable_grad, no_grad
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
 from lamina.optimizers import schedules
+from lamina.optimizers.scalars import Iterations, LearningRate
 
 _REGISTRY: dict[str, type] = {}
 
@@ -208,8 +209,12 @@ class Optimizer:
     @property
     def learning_rate(self) -> float:
         """The learning rate the next step will use (a schedule is evaluated at the number of
-        ``apply`` calls so far). Assign a float or a schedule to change it."""
-        return self._lr_at(self._iterations)
+        ``apply`` calls so far). Assign a float or a schedule to change it. The float also has
+        Keras's ``numpy()`` and ``assign(value)`` (see ``scalars.py``)."""
+        return LearningRate(self._lr_at(self._iterations), self._set_learning_rate)
+
+    def _set_learning_rate(self, value) -> None:
+        self.learning_rate = value
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
@@ -226,7 +231,10 @@ class Optimizer:
         """Steps taken: with ``gradient_accumulation_steps`` n, the weight updates (one per n
         ``apply`` calls), as in Keras."""
         n = self.gradient_accumulation_steps
-        return self._iterations // n if n else self._iterations
+        return Iterations(self._iterations // n if n else self._iterations, self._set_iterations)
+
+    def _set_iterations(self, value) -> None:
+        self.iterations = value
 
     @iterations.setter
     def iterations(self, value: int) -> None:
