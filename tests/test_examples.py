@@ -15,13 +15,19 @@ vae = pytest.importorskip("vae")
 transfer_learning = pytest.importorskip("transfer_learning")
 
 
-def test_gan_step_trains_each_network_on_its_own_loss(tmp_path):
-    lamina.seed(0)
+def compiled_gan():
+    """The example's GAN, compiled as its main() does."""
     model = gan.GAN(gan.build_generator(), gan.build_discriminator(), gan.LATENT_DIM)
     model.compile(
         lamina.optimizers.Adam(2e-4, beta_1=0.5), lamina.optimizers.Adam(2e-4, beta_1=0.5),
         lamina.losses.BinaryCrossentropy(from_logits=True),
     )  # fmt: skip
+    return model
+
+
+def test_gan_step_trains_each_network_on_its_own_loss(tmp_path):
+    lamina.seed(0)
+    model = compiled_gan()
     real = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
     g_before = [w.copy() for w in model.generator.get_weights()]
     history = model.fit(
@@ -38,16 +44,12 @@ def test_gan_step_trains_each_network_on_its_own_loss(tmp_path):
 def test_generator_average_follows_the_weights():
     def train(decay):
         lamina.seed(0)
-        model = gan.GAN(gan.build_generator(), gan.build_discriminator(), gan.LATENT_DIM)
-        model.compile(
-            lamina.optimizers.Adam(2e-4, beta_1=0.5), lamina.optimizers.Adam(2e-4, beta_1=0.5),
-            lamina.losses.BinaryCrossentropy(from_logits=True),
-        )  # fmt: skip
+        model = compiled_gan()
         average = gan.AverageGenerator(decay)
         real = np.random.default_rng(0).uniform(-1, 1, (24, 28, 28, 1)).astype("float32")
         before = model.generator.get_weights()
         model.fit(real, epochs=1, batch_size=8, verbose=0, callbacks=[average])
-        return before, model.generator.get_weights(), average.generator.get_weights()
+        return before, model.generator.get_weights(), model.averaged.get_weights()
 
     _, live, averaged = train(decay=0.0)  # no memory: the average is the last weights
     for a, w in zip(averaged, live):
@@ -58,6 +60,34 @@ def test_generator_average_follows_the_weights():
     assert not np.array_equal(averaged[kernel], live[kernel])
     moved, left = averaged[kernel] - before[kernel], live[kernel] - before[kernel]
     assert 0 < np.sum(moved * left) / np.sum(left * left) < 1
+
+
+def test_gan_resumed_from_a_backup_equals_an_uninterrupted_run(tmp_path):
+    """``gan.py --backup-dir``: both optimizers, the noise's SeedGenerator and the weight
+    average come back, so a run split in two ends exactly as one run."""
+
+    class Crash(lamina.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt("simulated crash")
+
+    real = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+
+    def run(extra_callbacks):
+        lamina.seed(0)
+        model = compiled_gan()
+        callbacks = [*extra_callbacks, gan.AverageGenerator(0.9)]
+        model.fit(real, epochs=2, batch_size=8, verbose=0, callbacks=callbacks)
+        return model
+
+    whole = run([])
+    with pytest.raises(KeyboardInterrupt):
+        run([lamina.callbacks.BackupAndRestore(tmp_path), Crash()])
+    resumed = run([lamina.callbacks.BackupAndRestore(tmp_path)])
+    for part in ("generator", "discriminator", "averaged"):
+        got, expected = getattr(resumed, part).get_weights(), getattr(whole, part).get_weights()
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_vae_loss_is_reconstruction_plus_kl_and_decreases():

@@ -2,14 +2,16 @@
 
 At the end of every epoch (or every ``save_freq`` batches) the training state goes to one file
 in ``backup_dir``, written atomically: the weights, the optimizer's state (iterations, learning
-rate, slots), lamina's random generator and the epoch reached. When ``fit`` starts and a backup
-exists, it is loaded and training goes on from the next epoch; a run that ends normally deletes
-the backup. With epoch backups and a seeded run, the resumed run ends with exactly the weights of
-an uninterrupted one.
+rate, slots), that of any other optimizer the model holds as an attribute (a GAN's two), the
+model's ``SeedGenerator``s, lamina's random generator and the epoch reached. When ``fit`` starts
+and a backup exists, it is loaded and training goes on from the next epoch; a run that ends
+normally deletes the backup. With epoch backups and a seeded run, the resumed run ends with
+exactly the weights of an uninterrupted one.
 
-The file is lamina's safetensors container, as ``.lamina`` model files are (``weights/<name>``
-and ``optimizer/<i>/<slot>`` tensors, a SHA-256 checksum), with format ``"lamina.backup"`` and
-no architecture: the model being trained is the one restored into.
+The file is lamina's safetensors container, as ``.lamina`` model files are (``weights/<name>``,
+``optimizer/<i>/<slot>`` and ``optimizers/<attribute>/<i>/<slot>`` tensors, a SHA-256
+checksum), with format ``"lamina.backup"`` and no architecture: the model being trained is the
+one restored into.
 
 >>> import lamina, numpy as np, tempfile
 >>> from lamina import layers
@@ -145,10 +147,21 @@ class BackupAndRestore(Callback):
         }
         optimizer = getattr(model, "optimizer", None)
         if optimizer is not None and optimizer.built:
-            state = optimizer.get_state()  # scalars (iterations...) and "{i}/{slot}" arrays
-            scalars = {k: v for k, v in state.items() if "/" not in k}
+            scalars, arrays = _split_state(optimizer)
             metadata["optimizer_state"] = json.dumps(scalars)
-            tensors.update({f"optimizer/{k}": np.asarray(v) for k, v in state.items() if "/" in k})
+            tensors.update({f"optimizer/{k}": v for k, v in arrays.items()})
+        optimizers, seed_generators = _tracked_state(model)
+        extra = {}
+        for attr, other in optimizers.items():
+            if other.built:
+                extra[attr], arrays = _split_state(other)
+                tensors.update({f"optimizers/{attr}/{k}": v for k, v in arrays.items()})
+        if extra:
+            metadata["optimizers_state"] = json.dumps(extra)
+        states = {key: _generator_state(g) for key, g in seed_generators.items()}
+        states = {key: state for key, state in states.items() if state is not None}
+        if states:
+            metadata["seed_generators"] = json.dumps(states)
         rng_state = _rng_state()
         if rng_state is not None:
             metadata["rng_state"] = json.dumps(rng_state)
@@ -183,7 +196,7 @@ class BackupAndRestore(Callback):
     def _restore(self, state) -> None:
         tensors, metadata, path = state
         model = self.model
-        if not model.built:
+        if not model.built and not model.weights:  # (a GAN's built networks are enough)
             raise ValueError(
                 f"BackupAndRestore found a backup in {self.backup_dir}, but {model.name} is not "
                 "built yet: give the first layer an input shape (or start with Input(shape)), or "
@@ -219,10 +232,64 @@ class BackupAndRestore(Callback):
                     f"the optimizer state in {path} does not fit {model.name}'s optimizer ({exc}); "
                     "compile the model with the optimizer it was trained with"
                 ) from None
+        self._restore_tracked(tensors, metadata, path)
         _set_rng_state(_json(metadata, "rng_state", path))
         epoch = int(metadata["epoch"])
         self._epoch = epoch
         model._initial_epoch = epoch
+
+    def _restore_tracked(self, tensors, metadata, path) -> None:
+        """The model's other optimizers (loaded now, or at their first step when they know no
+        variables yet) and its SeedGenerators."""
+        optimizers, seed_generators = _tracked_state(self.model)
+        for attr, scalars in (_json(metadata, "optimizers_state", path) or {}).items():
+            if attr not in optimizers:
+                raise ValueError(
+                    f"the backup {path} holds the state of optimizer {attr!r}, which "
+                    f"{self.model.name} does not have: it was made by another model"
+                )
+            prefix = f"optimizers/{attr}/"
+            state = {**scalars, **{k[len(prefix) :]: v for k, v in tensors.items()
+                                   if k.startswith(prefix)}}  # fmt: skip
+            try:
+                optimizers[attr].set_state(state)
+            except (KeyError, ValueError) as exc:
+                raise ValueError(
+                    f"the state of optimizer {attr!r} in {path} does not fit it ({exc})"
+                ) from None
+        for key, state in (_json(metadata, "seed_generators", path) or {}).items():
+            if key in seed_generators:
+                try:
+                    seed_generators[key].next().bit_generator.state = state
+                except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                    raise FormatError(
+                        f"{path}: the state of SeedGenerator {key} is not valid ({exc})"
+                    ) from None
+
+
+def _split_state(optimizer) -> tuple[dict, dict]:
+    """An optimizer's state as JSON scalars (iterations, learning rate) and named arrays."""
+    state = optimizer.get_state()
+    scalars = {k: v for k, v in state.items() if "/" not in k}
+    return scalars, {k: np.asarray(v) for k, v in state.items() if "/" in k}
+
+
+def _tracked_state(model) -> tuple[dict, dict]:
+    """What a model trains with beyond its weights and ``model.optimizer``: the optimizers it
+    holds as attributes (a GAN's ``d_optimizer`` and ``g_optimizer``), by attribute name, and
+    the ``SeedGenerator``s of it and its layers, by layer position and attribute name."""
+    from lamina.optimizers import Optimizer
+    from lamina.random import SeedGenerator
+
+    optimizers, seed_generators = {}, {}
+    main = getattr(model, "optimizer", None)
+    for position, layer in enumerate(model._flatten_layers()):
+        for attr, value in sorted(vars(layer).items()):
+            if layer is model and isinstance(value, Optimizer) and value is not main:
+                optimizers[attr] = value
+            elif isinstance(value, SeedGenerator):
+                seed_generators[f"{position}.{attr}"] = value
+    return optimizers, seed_generators
 
 
 def _read_backup(path) -> tuple[dict, dict]:
@@ -241,6 +308,12 @@ def _read_backup(path) -> tuple[dict, dict]:
     except (KeyError, ValueError):
         raise FormatError(f"{what}: no valid epoch in the backup") from None
     return tensors, metadata
+
+
+def _generator_state(seed_generator):
+    """A SeedGenerator's NumPy bit-generator state (plain ints), or None on CuPy."""
+    state = getattr(getattr(seed_generator.next(), "bit_generator", None), "state", None)
+    return state if isinstance(state, dict) else None
 
 
 def _rng_state():

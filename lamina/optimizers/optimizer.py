@@ -182,6 +182,7 @@ class Optimizer:
         self._scratch: dict[tuple, object] = {}  # (shape, dtype, k) -> reusable work array
         self._no_decay: set[int] = set()
         self._no_decay_pattern = None
+        self._pending_state = None  # set_state before the variables are known: loaded at apply
         # built on first use, once the subclass has set its hyperparameters
         self._params: list[Tensor] | None = None if params is None else list(params)
         # model.parameters() is a live view: re-read while empty, as a model that builds its
@@ -341,8 +342,13 @@ class Optimizer:
     def set_state(self, state: Mapping) -> None:
         """Load what ``get_state`` returned (a dict or an ``.npz`` file). The optimizer must know
         the same variables in the same order: construct it with ``params=`` or call
-        ``build(model.trainable_weights)`` first."""
+        ``build(model.trainable_weights)`` first. An optimizer that knows no variables yet (one
+        a custom ``train_step`` builds at its first ``apply_gradients``) keeps the state and
+        loads it at that first step, checked against the variables it is given then."""
         self._build_params()
+        if not self._variables and self._params is None and "iterations" in state:
+            self._pending_state = {k: state[k] for k in state}
+            return
         expected = {f"{i}/{s}" for i, v in enumerate(self._variables) for s in self._state_of(v)}
         given = {k for k in state if "/" in k}
         if given != expected:
@@ -417,6 +423,9 @@ class Optimizer:
         if len(grads) != len(variables):
             raise ValueError(f"got {len(grads)} gradients for {len(variables)} variables")
         grads, variables = self._present(grads, variables)
+        if self._pending_state is not None:
+            state, self._pending_state = self._pending_state, None
+            self.set_state(state)
         if self.loss_scale_factor is not None:
             grads = [g / self.loss_scale_factor for g in grads]  # new arrays: g may be shared
         n = self.gradient_accumulation_steps

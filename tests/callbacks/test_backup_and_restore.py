@@ -141,3 +141,65 @@ def test_arguments_are_checked():
     with pytest.raises(ValueError, match="save_freq must be 'epoch' or a number of batches"):
         BackupAndRestore("b", save_freq=0)
     assert lamina.callbacks.BackupAndRestore is BackupAndRestore
+
+
+class TinyGAN(lamina.Model):
+    """A GAN's training state: two networks, an optimizer for each kept as attributes, and a
+    SeedGenerator for the noise (the structure of examples/gan.py)."""
+
+    def __init__(self):
+        super().__init__()
+        self.generator = lamina.Sequential([layers.Input((2,)), layers.Dense(5)])
+        self.discriminator = lamina.Sequential(
+            [layers.Input((5,)), layers.Dense(4, activation="relu"), layers.Dropout(0.2),
+             layers.Dense(1)]
+        )  # fmt: skip
+        self.seed_generator = lamina.random.SeedGenerator(3)
+
+    def compile(self):
+        super().compile()
+        self.d_optimizer = lamina.optimizers.Adam(1e-2)
+        self.g_optimizer = lamina.optimizers.Adam(1e-2)
+        self.loss_fn = lamina.losses.BinaryCrossentropy(from_logits=True)
+
+    def train_step(self, real):
+        n = real.shape[0]
+        noise = lamina.random.normal((n, 2), seed=self.seed_generator)
+        with lamina.GradientTape() as tape:
+            fake = self.generator(noise)
+            logits = self.discriminator(lamina.ops.concatenate([real, fake.detach()]), True)
+            labels = np.concatenate([np.ones((n, 1)), np.zeros((n, 1))]).astype(np.float32)
+            d_loss = self.loss_fn(labels, logits)
+        weights = self.discriminator.trainable_weights
+        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
+        noise = lamina.random.normal((n, 2), seed=self.seed_generator)
+        with lamina.GradientTape() as tape:
+            g_loss = self.loss_fn(np.ones((n, 1), np.float32),
+                                  self.discriminator(self.generator(noise), True))  # fmt: skip
+        weights = self.generator.trainable_weights
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
+        return {"d_loss": d_loss, "g_loss": g_loss}
+
+
+def _gan():
+    lamina.seed(5)
+    gan = TinyGAN()
+    gan.compile()
+    return gan
+
+
+def test_a_gan_resumes_with_its_own_optimizers_and_seed_generator(tmp_path):
+    x, _ = _data()
+    whole = _gan()
+    whole.fit(x, batch_size=16, epochs=4, verbose=0)
+    crashed = _gan()
+    with pytest.raises(KeyboardInterrupt):
+        callbacks = [BackupAndRestore(tmp_path), Interrupt(epoch=2, batch=1)]
+        crashed.fit(x, batch_size=16, epochs=4, verbose=0, callbacks=callbacks)
+    resumed = _gan()  # a fresh process: both optimizers unbuilt until their first step
+    lamina.seed(123)
+    resumed.fit(x, batch_size=16, epochs=4, verbose=0, callbacks=[BackupAndRestore(tmp_path)])
+    for got, expected in zip(resumed.get_weights(), whole.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    for name in ("d_optimizer", "g_optimizer"):
+        assert getattr(resumed, name).iterations == getattr(whole, name).iterations == 16
