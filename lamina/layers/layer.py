@@ -375,8 +375,10 @@ class Layer:
 
     @property
     def weights(self) -> list:
-        """All weights, trainable first (as Keras orders them)."""
-        return self.trainable_weights + self.non_trainable_weights
+        """All weights, layer by layer in creation order, as Keras 3 orders them (Keras 2 put the
+        trainable ones first): freezing a layer does not reorder them, so ``zip(a.weights,
+        b.weights)`` pairs the same weights of two copies of a model, one of them frozen."""
+        return self._all_variables()
 
     @property
     def variables(self) -> list:

@@ -181,3 +181,18 @@ def test_input_shape_and_output_shape_as_keras():
     assert functional.output_shape == [(None, 4), (None, 2)]
     with pytest.raises(AttributeError, match="no defined inputs"):
         _ = Sequential([Dense(3)]).input_shape
+
+
+def test_weights_are_listed_layer_by_layer_as_in_keras_3():
+    def model():
+        return Sequential([Input((3,)), Dense(2), layers.BatchNormalization(), Dense(1)])
+
+    student = model()
+    assert [w.name.split("/")[-1] for w in student.weights] == [
+        "kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance", "kernel", "bias",
+    ]  # fmt: skip
+    teacher = model()
+    teacher.trainable = False  # a frozen EMA teacher: zip pairs the same weights
+    for s, t in zip(student.weights, teacher.weights, strict=True):
+        assert s.name.split("/")[-1] == t.name.split("/")[-1] and s.shape == t.shape
+    assert len(teacher.trainable_weights) == 0 and len(student.trainable_weights) == 6

@@ -144,7 +144,8 @@ def test_spectral_normalization_brings_the_kernel_to_norm_one():
     for _ in range(3):
         layer(np.ones((2, 7), np.float32), training=True)
     assert abs(np.linalg.norm(dense.kernel.numpy(), 2) - 1.0) < 1e-5
-    assert [w.name.split("/")[-1] for w in layer.weights] == ["kernel", "bias", "vector_u"]
+    # creation order, the wrapper's own weight first (Keras: kernel, vector_u, bias)
+    assert [w.name.split("/")[-1] for w in layer.weights] == ["vector_u", "kernel", "bias"]
     assert layer.count_params() == 7 * 5 + 5 + 5
 
 
