@@ -40,8 +40,9 @@ class NotTwiceDifferentiable(Function):
             f"the gradient of {self.op} cannot be differentiated again: this op has no "
             "higher-order gradient in lamina (a backward_graph method). Ops with one include the "
             "arithmetic, matmul, reductions, reshaping and indexing, the common activations, "
-            "Dense (linear), convolutions without groups and transposed convolutions, batch and "
-            "layer normalization, dropout and the squared error (docs/autograd.md lists them)"
+            "Dense (linear), convolutions without groups and transposed convolutions, pooling, "
+            "batch and layer normalization, dropout and the squared error (docs/autograd.md "
+            "lists them)"
         )
 
 

@@ -731,8 +731,13 @@ def crop_spatial(x, starts, sizes):
 def window_view(x, start, out_shape, strides):
     """What the window offset ``start`` (in padded positions, one per spatial axis) meets at
     every output position: ``x[:, start[0] + a * strides[0], ...]`` for all ``a``, a view."""
+    return x[window_index(start, out_shape, strides)]
+
+
+def window_index(start, out_shape, strides) -> tuple:
+    """The basic index of ``window_view``."""
     index = (slice(s, s + (o - 1) * st + 1, st) for s, o, st in zip(start, out_shape, strides))
-    return x[(slice(None), *index)]
+    return (slice(None), *index)
 
 
 def kernel_offsets(kernel, dilation):

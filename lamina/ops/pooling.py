@@ -33,7 +33,7 @@ from lamina.ops.conv import (
     normalize_padding,
     normalize_tuple,
     pad_spatial,
-    window_view,
+    window_index,
 )
 
 
@@ -62,8 +62,25 @@ class _Pool(Function):
 
     def _views(self, a):
         """The strided view of ``a`` (padded) that each window offset meets, row-major."""
+        return [a[index] for index in self._indices()]
+
+    def _indices(self):
+        """The index of each window offset's strided view, row-major."""
         offsets = itertools.product(*(range(p) for p in self.pool))
-        return [window_view(a, offset, self.out_shape, self.strides) for offset in offsets]
+        return [window_index(offset, self.out_shape, self.strides) for offset in offsets]
+
+    def _scatter_graph(self, parts):
+        """``backward_graph``'s input gradient: the pooled-space gradient ``parts[k]`` of each
+        window offset (tensors, None to skip) added at the offset's positions, then cropped;
+        recorded ops only."""
+        from lamina.ops.shaping import ScatterItem
+
+        gpad = None
+        for index, part in zip(self._indices(), parts, strict=True):
+            if part is not None:
+                placed = ScatterItem.apply(part, shape=self.pad_shape, index=index)
+                gpad = placed if gpad is None else gpad + placed
+        return self._crop(gpad)
 
     def _grad_canvas(self, shape, dtype):
         """The input gradient, zeroed where the gradient loop will not write: everywhere when
@@ -135,14 +152,7 @@ class MaxPool(_Pool):
             g = g * (self.out > 0).astype(g.dtype)
         gpad = self._grad_canvas(self.pad_shape, grad.dtype)
         targets = self._views(gpad)
-        taken = None  # windows whose first max lies at a later offset than the current one
-        for k in range(len(targets) - 1, -1, -1):
-            if k == 0:
-                mask = None if taken is None else xp.logical_not(taken)
-            else:
-                rise = self.rises[k - 1]
-                mask = rise if taken is None else xp.greater(rise, taken)  # rise and not taken
-                taken = rise if taken is None else xp.logical_or(taken, rise)
+        for k, mask in self._first_max_masks():
             target = targets[k]
             if not self.tiled:
                 target += g if mask is None else g * mask
@@ -154,6 +164,30 @@ class MaxPool(_Pool):
         if conv is not None:
             conv.premasked = gx  # the conv skips its ReLU mask if it receives exactly this array
         return (gx,)
+
+    def _first_max_masks(self):
+        """``(k, mask)`` from the last window offset to the first: where offset k holds its
+        window's first maximum (None: everywhere)."""
+        taken = None  # windows whose first max lies at a later offset than the current one
+        for k in range(len(self.rises), -1, -1):
+            if k == 0:
+                mask = None if taken is None else xp.logical_not(taken)
+            else:
+                rise = self.rises[k - 1]
+                mask = rise if taken is None else xp.greater(rise, taken)  # rise and not taken
+                taken = rise if taken is None else xp.logical_or(taken, rise)
+            yield k, mask
+
+    def backward_graph(self, grad):
+        """The gradient routed to each window's first maximum by constant masks (so its own
+        derivative with respect to x is 0, as for relu)."""
+        from lamina.ops.shaping import reshape
+
+        g = reshape(grad, (self.pad_shape[0], *self.out_shape, grad.shape[-1]))
+        parts = [None] * (len(self.rises) + 1)
+        for k, mask in self._first_max_masks():
+            parts[k] = g if mask is None else g * mask
+        return (self._scatter_graph(parts),)
 
 
 class AvgPool(_Pool):
@@ -186,6 +220,12 @@ class AvgPool(_Pool):
             else:
                 target += g
         return (self._crop(gpad),)
+
+    def backward_graph(self, grad):
+        from lamina.ops.shaping import reshape
+
+        g = reshape(grad, (self.pad_shape[0], *self.out_shape, grad.shape[-1])) * self.scale
+        return (self._scatter_graph([g] * len(self._indices())),)
 
 
 def _pool(cls, x, pool_size, strides, padding, rank):
