@@ -242,12 +242,16 @@ class BackupAndRestore(Callback):
         """The model's other optimizers (loaded now, or at their first step when they know no
         variables yet) and its SeedGenerators."""
         optimizers, seed_generators = _tracked_state(self.model)
-        for attr, scalars in (_json(metadata, "optimizers_state", path) or {}).items():
+        saved_optimizers = _json_dict(metadata, "optimizers_state", path)
+        saved_generators = _json_dict(metadata, "seed_generators", path)
+        for attr, scalars in saved_optimizers.items():
             if attr not in optimizers:
                 raise ValueError(
                     f"the backup {path} holds the state of optimizer {attr!r}, which "
                     f"{self.model.name} does not have: it was made by another model"
                 )
+            if not isinstance(scalars, dict):
+                raise FormatError(f"{path}: the state of optimizer {attr!r} is not a mapping")
             prefix = f"optimizers/{attr}/"
             state = {**scalars, **{k[len(prefix) :]: v for k, v in tensors.items()
                                    if k.startswith(prefix)}}  # fmt: skip
@@ -257,7 +261,7 @@ class BackupAndRestore(Callback):
                 raise ValueError(
                     f"the state of optimizer {attr!r} in {path} does not fit it ({exc})"
                 ) from None
-        for key, state in (_json(metadata, "seed_generators", path) or {}).items():
+        for key, state in saved_generators.items():
             if key in seed_generators:
                 try:
                     seed_generators[key].next().bit_generator.state = state
@@ -265,6 +269,16 @@ class BackupAndRestore(Callback):
                     raise FormatError(
                         f"{path}: the state of SeedGenerator {key} is not valid ({exc})"
                     ) from None
+
+
+def _json_dict(metadata, key, path) -> dict:
+    """A JSON mapping from the backup's metadata ({} when absent)."""
+    value = _json(metadata, key, path)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FormatError(f"{path}: {key} is not a mapping")
+    return value
 
 
 def _split_state(optimizer) -> tuple[dict, dict]:

@@ -203,3 +203,29 @@ def test_a_gan_resumes_with_its_own_optimizers_and_seed_generator(tmp_path):
         np.testing.assert_array_equal(got, expected)
     for name in ("d_optimizer", "g_optimizer"):
         assert getattr(resumed, name).iterations == getattr(whole, name).iterations == 16
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("optimizers_state", "[1, 2]", "optimizers_state is not a mapping"),
+        ("optimizers_state", '{"d_optimizer": 3}', "'d_optimizer' is not a mapping"),
+        ("optimizers_state", '{"e_optimizer": {}}', "does not have"),
+        ("seed_generators", '{"0.seed_generator": {"state": 1}}', "SeedGenerator .* not valid"),
+    ],
+)
+def test_a_tampered_gan_backup_is_refused_by_name(tmp_path, key, value, message):
+    from lamina.saving.safetensors import encode_header, load_file_with_data, pack
+
+    x, _ = _data()
+    with pytest.raises(KeyboardInterrupt):
+        _gan().fit(x, batch_size=16, epochs=3, verbose=0,
+                   callbacks=[BackupAndRestore(tmp_path), Interrupt(epoch=1)])  # fmt: skip
+    path = tmp_path / "latest.lamina"
+    tensors, metadata, data = load_file_with_data(path, str(path))
+    metadata[key] = value
+    entries, packed = pack(tensors)
+    assert packed == data
+    path.write_bytes(encode_header(entries, metadata) + data)
+    with pytest.raises((FormatError, ValueError), match=message):
+        _gan().fit(x, batch_size=16, epochs=3, verbose=0, callbacks=[BackupAndRestore(tmp_path)])
