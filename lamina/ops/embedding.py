@@ -26,6 +26,12 @@ class Embedding(Function):
         xp.add.at(dw, self.ids.reshape(-1), grad.reshape(-1, self.shape[-1]))
         return None, dw
 
+    def backward_graph(self, grad):
+        from lamina.ops.shaping import ScatterItem, reshape
+
+        rows = reshape(grad, (-1, self.shape[-1]))
+        return None, ScatterItem.apply(rows, shape=self.shape, index=(self.ids.reshape(-1),))
+
 
 def embedding(ids, weights):
     """Rows of ``weights`` (vocabulary, dim) for integer ``ids`` of any shape: ``ids.shape +

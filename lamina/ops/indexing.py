@@ -14,6 +14,7 @@ from __future__ import annotations
 from lamina.autograd.function import Function
 from lamina.autograd.tensor import Tensor
 from lamina.backend import xp
+from lamina.ops.shaping import ScatterItem
 
 
 def _as_tensor(x):
@@ -43,9 +44,10 @@ class Take(Function):
         return a[self.index]
 
     def backward(self, grad):
-        full = xp.zeros(self.shape, dtype=grad.dtype)
-        xp.add.at(full, self.index, grad)
-        return (full,)
+        return (ScatterItem().forward(grad, shape=self.shape, index=self.index),)
+
+    def backward_graph(self, grad):
+        return (ScatterItem.apply(grad, shape=self.shape, index=self.index),)
 
 
 class TakeAlongAxis(Function):
@@ -71,9 +73,10 @@ class TakeAlongAxis(Function):
         return a[self.index]
 
     def backward(self, grad):
-        full = xp.zeros(self.shape, dtype=grad.dtype)
-        xp.add.at(full, self.index, grad)
-        return (full,)
+        return (ScatterItem().forward(grad, shape=self.shape, index=self.index),)
+
+    def backward_graph(self, grad):
+        return (ScatterItem.apply(grad, shape=self.shape, index=self.index),)
 
 
 def take(x, indices, axis=None):

@@ -45,6 +45,10 @@ CASES = {
                 [(2, 2), (2, 3)]),
     "indexing": (lambda a: (a[1:, ::2] ** 3).sum() + (a[[0, 0, 1]] ** 3).sum()
                  + (ops.pad(a, ((1, 0), (0, 2))) ** 3).sum(), [(3, 4)]),
+    "take, embedding": (lambda a: (ops.take(a, np.array([2, 0, 2]), axis=1) ** 3).sum()
+                         + (ops.take_along_axis(a, np.array([[1], [0], [1]]), 1) ** 3).sum()
+                         + (ops.embedding(np.array([[1, 1], [2, 0]]), a) ** 3).sum(),
+                         [(3, 3)]),
     "max where clip": (lambda a, b: (ops.maximum(a, b) ** 3).sum() + (ops.where(a > 0, a, b) ** 3)
                        .sum() + (ops.clip(a, -0.5, 0.5) ** 3).sum(), [(5,), (5,)]),
     "batch norm": (lambda x, g, b: (ops.batch_norm(x, g, b) ** 3).sum(), [(4, 3), (3,), (3,)]),
