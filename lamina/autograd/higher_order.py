@@ -41,7 +41,7 @@ class NotTwiceDifferentiable(Function):
             "higher-order gradient in lamina (a backward_graph method). Ops with one include the "
             "arithmetic, matmul, reductions, reshaping and indexing, the common activations, "
             "Dense (linear), convolutions without groups and transposed convolutions, pooling, "
-            "batch and layer normalization, dropout and the squared error (docs/autograd.md "
+            "batch, layer and group normalization, dropout and the squared error (docs/autograd.md "
             "lists them)"
         )
 

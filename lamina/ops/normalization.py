@@ -197,6 +197,7 @@ class GroupNorm(Function):
         for size in x.shape[axis + 1 :]:
             after *= size
         x4 = x.reshape(n, before, c, after)
+        self.view, self.epsilon = (n, before, c, after), epsilon
         self.count = before * after * (c // groups)  # M
         mean = self._group_sums(_channel_sums(x4)) / self.count
         xhat = x4 - mean
@@ -235,6 +236,18 @@ class GroupNorm(Function):
         dgamma = sum_gx.sum(axis=0) if gamma is not None else None
         dbeta = sum_g.sum(axis=0) if self.has_beta else None
         return gx.reshape(self.x_shape), dgamma, dbeta
+
+    def backward_graph(self, grad):
+        return composite_backward(self, grad, self._composite)
+
+    def _composite(self, x, gamma=None, beta=None):
+        """The forward with recorded ops, for higher-order gradients: (N, P, G, C / G, Q)."""
+        n, before, c, after = self.view
+        grouped = _reshape(x, (n, before, self.groups, c // self.groups, after))
+        mean = _reduce.mean(grouped, axis=(1, 3, 4), keepdims=True)
+        variance = _reduce.mean(_math.square(grouped - mean), axis=(1, 3, 4), keepdims=True)
+        xhat = _reshape((grouped - mean) / _math.sqrt(variance + self.epsilon), self.view)
+        return _reshape(_affine(xhat, gamma, beta, (1, 1, c, 1)), self.x_shape)
 
 
 def _channel_sums(a):

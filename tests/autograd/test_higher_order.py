@@ -55,6 +55,8 @@ CASES = {
     "batch norm, moving statistics": (
         lambda x, m, v: (ops.batch_norm(x, mean=m, variance=ops.abs(v) + 1.0) ** 3).sum(),
         [(4, 3), (3,), (3,)]),
+    "group norm": (lambda x, g, b: (ops.group_norm(x, 2, g, b) ** 3).sum(),
+                   [(2, 3, 4), (4,), (4,)]),
     "layer norm": (lambda x, g, b: (ops.layer_norm(x, g, b) ** 3).sum(), [(2, 5), (5,), (5,)]),
     "squared error": (lambda t, p: (lamina.losses.mean_squared_error(t, p) ** 2).sum(),
                       [(3, 4), (3, 4)]),
