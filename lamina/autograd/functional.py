@@ -69,7 +69,7 @@ def value_and_grad(fn, argnums=0, has_aux=False):
     return wrapped
 
 
-def grad(fn, argnums=0, has_aux=False, **torch_options):
+def grad(fn=None, argnums=0, has_aux=False, **torch_options):
     """Return a function computing the gradient of scalar ``fn`` w.r.t. ``args[argnums]`` (JAX).
 
     Given tensors instead of a function, ``grad(outputs, inputs, grad_outputs=None,
@@ -78,10 +78,12 @@ def grad(fn, argnums=0, has_aux=False, **torch_options):
     its ``grad_outputs``) with respect to each of ``inputs``. With ``create_graph=True`` the
     gradients are recorded tensors that can be differentiated again.
     """
-    if not callable(fn) or isinstance(fn, Tensor):
+    if not callable(fn) or isinstance(fn, Tensor):  # PyTorch: grad(outputs, inputs, ...)
+        outputs = torch_options.pop("outputs", fn)
+        inputs = torch_options.pop("inputs", argnums)
         if has_aux is not False:  # the third positional argument of torch.autograd.grad
             torch_options.setdefault("grad_outputs", has_aux)
-        return gradients(fn, argnums, **torch_options)
+        return gradients(outputs, inputs, **torch_options)
     if torch_options:
         raise TypeError(f"grad(fn) got unexpected arguments {sorted(torch_options)}")
     vg = value_and_grad(fn, argnums, has_aux)

@@ -16,6 +16,7 @@ import numpy as _np
 
 from lamina import backend
 from lamina.autograd.engine import run_backward
+from lamina.autograd.torch_methods import PyTorchTensorMethods
 from lamina.backend import xp
 
 
@@ -34,10 +35,11 @@ def _as_array(data, dtype=None):
     return array
 
 
-class Tensor:
+class Tensor(PyTorchTensorMethods):
     """An n-dimensional array that records how it was computed, for reverse-mode autodiff.
 
-    ``requires_grad=True`` makes a leaf whose ``.grad`` is filled by ``backward``.
+    ``requires_grad=True`` makes a leaf whose ``.grad`` is filled by ``backward``. PyTorch's
+    method names (``view``, ``norm``, ``float``...) come from ``torch_methods.py``.
     """
 
     # ``_keras_mask`` (left unset unless a layer attaches one) carries a sequence mask from layer
