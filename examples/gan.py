@@ -32,13 +32,15 @@ from lamina.utils import image_grid, save_img
 LATENT_DIM = 64
 
 
-def build_generator(bn_momentum=0.99):
-    """Noise (64) -> 7x7x128 -> 14x14x64 -> 28x28x1 in [-1, 1]."""
+def build_generator(bn_momentum=0.99, width=128):
+    """Noise (64) -> 7x7x128 -> 14x14x64 -> 28x28x1 in [-1, 1] (``width`` 128; 256 doubles
+    both feature maps)."""
     return Sequential([
         layers.Input(shape=(LATENT_DIM,)),
-        layers.Dense(7 * 7 * 128, use_bias=False), layers.BatchNormalization(momentum=bn_momentum),
-        layers.ReLU(), layers.Reshape((7, 7, 128)),
-        layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False),
+        layers.Dense(7 * 7 * width, use_bias=False),
+        layers.BatchNormalization(momentum=bn_momentum),
+        layers.ReLU(), layers.Reshape((7, 7, width)),
+        layers.Conv2DTranspose(width // 2, 4, strides=2, padding="same", use_bias=False),
         layers.BatchNormalization(momentum=bn_momentum), layers.ReLU(),
         layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh"),
     ], name="generator")  # fmt: skip
@@ -193,6 +195,9 @@ def main():
         "--ema", type=float, default=0.999, help="decay of the generator's weight average"
     )
     parser.add_argument(
+        "--width", type=int, default=128, help="channels of the generator's first feature map"
+    )
+    parser.add_argument(
         "--backup-dir",
         help="back up the training state here after every epoch; run the same command again "
         "after an interruption to go on from the last epoch (exactly as an uninterrupted run)",
@@ -203,7 +208,8 @@ def main():
     (x_train, _), _ = mnist.load_data()
     x_train = (x_train.astype(np.float32) / 127.5 - 1.0)[..., None]  # [-1, 1], as tanh makes
 
-    gan = GAN(build_generator(args.bn_momentum), build_discriminator(), LATENT_DIM, args.real_label)
+    generator = build_generator(args.bn_momentum, args.width)
+    gan = GAN(generator, build_discriminator(), LATENT_DIM, args.real_label)
     gan.compile(
         d_optimizer=lamina.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
         g_optimizer=lamina.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
