@@ -61,12 +61,23 @@ def _topological_order(root):
     return order
 
 
+def leading_to(order, capture) -> set:
+    """The ids of the tensors in ``order`` (topological) whose gradient reaches one of the
+    ``capture`` tensors: the only ones a gradient for ``capture`` has to pass through."""
+    useful = set(capture)
+    for tensor in order:
+        if any(id(p) in useful for p in tensor._node.inputs if hasattr(p, "_node")):
+            useful.add(id(tensor))
+    return useful
+
+
 def run_backward(root, grad, capture=None):
     """Propagate ``grad`` (an array of ``root``'s shape) to every tensor ``root`` depends on.
 
     By default each leaf's gradient accumulates into its ``.grad``. With ``capture``, a dict
     keyed by ``id(tensor)``, no ``.grad`` is touched: the gradients of exactly those tensors
-    (leaves or intermediate results) are stored in the dict instead.
+    (leaves or intermediate results) are stored in the dict instead, and only the nodes that
+    lead to them run their backward.
     """
     from lamina.autograd.tensor import Tensor
 
@@ -82,10 +93,12 @@ def run_backward(root, grad, capture=None):
     if root._node is None:  # a leaf: its gradient is the seed itself
         deliver(root, grad)
         return
+    order = _topological_order(root)
+    useful = None if capture is None else leading_to(order, capture)  # prune: walk no more
     pending = {id(root): grad}
-    for tensor in reversed(_topological_order(root)):
+    for tensor in reversed(order):
         g = pending.pop(id(tensor), None)
-        if g is None:
+        if g is None or (useful is not None and id(tensor) not in useful):
             continue
         if capture is not None:
             deliver(tensor, g)
@@ -102,6 +115,8 @@ def run_backward(root, grad, capture=None):
             )
         for parent, pg in zip(node.inputs, input_grads, strict=True):
             if pg is None or not isinstance(parent, Tensor) or not parent.requires_grad:
+                continue
+            if useful is not None and id(parent) not in useful:
                 continue
             pdata = parent.data
             if pg.shape != pdata.shape:

@@ -69,7 +69,11 @@ def value_and_grad(fn, argnums=0, has_aux=False):
     return wrapped
 
 
-def grad(fn=None, argnums=0, has_aux=False, **torch_options):
+_TORCH_POSITIONAL = ("retain_graph", "create_graph", "only_inputs", "allow_unused",
+                     "is_grads_batched", "materialize_grads")  # fmt: skip
+
+
+def grad(fn=None, argnums=0, has_aux=False, *torch_args, **torch_options):
     """Return a function computing the gradient of scalar ``fn`` w.r.t. ``args[argnums]`` (JAX).
 
     Given tensors instead of a function, ``grad(outputs, inputs, grad_outputs=None,
@@ -79,12 +83,15 @@ def grad(fn=None, argnums=0, has_aux=False, **torch_options):
     gradients are recorded tensors that can be differentiated again.
     """
     if not callable(fn) or isinstance(fn, Tensor):  # PyTorch: grad(outputs, inputs, ...)
+        if len(torch_args) > len(_TORCH_POSITIONAL):
+            raise TypeError(f"grad got {3 + len(torch_args)} positional arguments")
+        torch_options.update(zip(_TORCH_POSITIONAL, torch_args))
         outputs = torch_options.pop("outputs", fn)
         inputs = torch_options.pop("inputs", argnums)
         if has_aux is not False:  # the third positional argument of torch.autograd.grad
             torch_options.setdefault("grad_outputs", has_aux)
         return gradients(outputs, inputs, **torch_options)
-    if torch_options:
+    if torch_options or torch_args:
         raise TypeError(f"grad(fn) got unexpected arguments {sorted(torch_options)}")
     vg = value_and_grad(fn, argnums, has_aux)
 
@@ -120,8 +127,8 @@ def gradients(
     del retain_graph, only_inputs
     if is_grads_batched:
         raise NotImplementedError("grad(..., is_grads_batched=True) is not supported")
-    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-    inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)  # model.parameters()
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif not isinstance(grad_outputs, (list, tuple)):

@@ -22,7 +22,7 @@ differentiating them again raises an error that names the op.
 from __future__ import annotations
 
 from lamina.autograd import grad_mode
-from lamina.autograd.engine import _topological_order, broadcast_axes
+from lamina.autograd.engine import _topological_order, broadcast_axes, leading_to
 from lamina.autograd.function import Function
 from lamina.autograd.tensor import Tensor
 
@@ -35,7 +35,7 @@ class NotTwiceDifferentiable(Function):
         self.op = op
         return value
 
-    def backward(self, grad):
+    def backward(self, grad):  # one gradient per input would follow; there is none to give
         raise NotImplementedError(
             f"the gradient of {self.op} cannot be differentiated again: this op has no "
             "higher-order gradient in lamina (a backward_graph method). Ops with one include the "
@@ -91,14 +91,20 @@ def _input_grads(node, grad: Tensor) -> tuple:
         arrays = node.backward(grad.data)
         arrays = arrays if isinstance(arrays, tuple) else (arrays,)
         name = type(node).__name__
-        grads = tuple(None if a is None else Tensor._from_op(a, _marker(a, name)) for a in arrays)
+        depends_on = (grad, *node.inputs)
+        grads = tuple(
+            None if a is None else Tensor._from_op(a, _marker(a, name, depends_on)) for a in arrays
+        )
     return grads if isinstance(grads, tuple) else (grads,)
 
 
-def _marker(array, name):
+def _marker(array, name, depends_on):
+    """The node of a gradient computed without a graph. It is linked to what the gradient
+    depends on (the incoming gradient and the op's inputs), so that a later backward pass that
+    needs its derivative reaches it, and raises, rather than skip it as unconnected."""
     node = NotTwiceDifferentiable()
     node.forward(array, op=name)
-    node.inputs = ()
+    node.inputs = depends_on
     return node
 
 
@@ -111,10 +117,7 @@ def run_backward_graph(root: Tensor, grad: Tensor, capture: dict) -> None:
             capture[id(root)] = _add(capture[id(root)], grad)
         return
     order = _topological_order(root)  # each tensor after the tensors it was computed from
-    useful = set(capture)  # ids of tensors whose gradient leads to a captured one
-    for tensor in order:
-        if any(isinstance(p, Tensor) and id(p) in useful for p in tensor._node.inputs):
-            useful.add(id(tensor))
+    useful = leading_to(order, capture)  # ids of tensors whose gradient reaches a captured one
     pending = {id(root): grad}
     for tensor in reversed(order):
         g = pending.pop(id(tensor), None)

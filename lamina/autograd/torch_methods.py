@@ -38,7 +38,9 @@ class PyTorchTensorMethods:
         from lamina import ops
 
         if p in (2, "fro"):
-            return ops.sqrt(ops.sum(self * self, axis=dim, keepdims=keepdim))
+            squares = ops.sum(self * self, axis=dim, keepdims=keepdim)
+            positive = squares.data > 0  # at 0 the gradient is 0, as PyTorch's subgradient
+            return ops.where(positive, ops.sqrt(ops.where(positive, squares, 1.0)), 0.0)
         if p == 1:
             return ops.sum(ops.abs(self), axis=dim, keepdims=keepdim)
         if p == float("inf"):
@@ -46,8 +48,10 @@ class PyTorchTensorMethods:
         raise ValueError(f"norm supports p = 2, 'fro', 1 or inf, got {p!r}")
 
     def clone(self):
-        """A copy that stays in the graph (its gradient flows back to this tensor)."""
-        return self * 1
+        """A copy of the same dtype that stays in the graph (its gradient flows back here)."""
+        from lamina import ops
+
+        return ops.cast(self, self.dtype)
 
     def float(self):
         return self.astype("float32")
@@ -68,12 +72,22 @@ class PyTorchTensorMethods:
         return self
 
     def to(self, *args, **kwargs):
-        """A dtype converts (``x.to(torch.float32)`` spelled ``x.to("float32")``); a device
-        ("cpu") leaves the tensor as it is: lamina computes where its backend does."""
-        dtype = kwargs.get("dtype")
+        """A dtype (``x.to(torch.float32)`` spelled ``x.to("float32")``) or another tensor
+        converts to that dtype; a device name ("cpu", "cuda") leaves the tensor as it is:
+        lamina computes where its backend does. Anything else is an error."""
+        dtype = kwargs.pop("dtype", None)
+        kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("copy", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
         for arg in args:
-            if _is_dtype(arg):
+            if isinstance(arg, PyTorchTensorMethods):  # x.to(other): other's dtype
+                dtype = arg.dtype
+            elif _is_dtype(arg):
                 dtype = arg
+            elif not _is_device(arg):
+                raise TypeError(f"to() takes a dtype or a device name ('cpu', 'cuda'), got {arg!r}")
         return self if dtype is None else self.astype(dtype)
 
     def cpu(self):
@@ -83,8 +97,12 @@ class PyTorchTensorMethods:
         return self
 
 
+def _is_device(value) -> bool:
+    return isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda", "mps")
+
+
 def _is_dtype(value) -> bool:
-    if isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda", "mps"):
+    if value is None or _is_device(value):
         return False
     try:
         np.dtype(value)

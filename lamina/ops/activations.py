@@ -89,6 +89,20 @@ class GELU(Function):
         pdf = xp.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
         return (grad * (self.cdf + x * pdf),)
 
+    def backward_graph(self, grad):
+        from lamina.autograd.higher_order import composite_backward
+
+        return composite_backward(self, grad, self._composite)
+
+    def _composite(self, x):
+        """The forward with recorded ops, for higher-order gradients."""
+        from lamina.ops.elementwise import erf
+
+        if self.approximate:
+            c = math.sqrt(2 / math.pi)
+            return 0.5 * x * (1 + tanh(c * (x + 0.044715 * x**3)))
+        return x * (0.5 * (1 + erf(x * (1 / math.sqrt(2)))))
+
 
 class Sigmoid(Function):
     """s(x) = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2 (stable);  s' = s (1 - s)."""

@@ -92,7 +92,7 @@ class Pow(Function):
         # constants are told apart by the inputs, not the arrays: the array of a 0-d result
         # (x.mean()) is a NumPy scalar, and np.float64 is a Python float
         a, b = self.a, self.b
-        ga = grad * b * a ** (b - 1) if isinstance(self.inputs[0], Tensor) else None
+        ga = _power_rule(grad, a, b) if isinstance(self.inputs[0], Tensor) else None
         if not isinstance(self.inputs[1], Tensor):
             return ga, None
         safe = xp.where(a > 0, a, 1)
@@ -101,11 +101,22 @@ class Pow(Function):
 
     def backward_graph(self, grad):
         a, b = self.inputs
-        ga = grad * b * a ** (b - 1) if isinstance(a, Tensor) else None
+        ga = _power_rule(grad, a, b) if isinstance(a, Tensor) else None
         if not isinstance(b, Tensor):
             return ga, None
         safe = where(_data(a) > 0, a, 1.0)
         return ga, grad * a**b * log(safe)
+
+
+def _power_rule(grad, a, b):
+    """grad * b a^(b-1), without the 0 * a^-1 = NaN at a = 0 that the constant exponents 0 and
+    1 would give in this derivative or the next (PyTorch gives 0 there too); arrays or tensors.
+    For b = 1 it is grad * a^0, which keeps a recorded gradient connected to ``a``."""
+    if isinstance(b, (int, float)) and b in (0, 1):
+        if b == 0:
+            return grad * 0
+        return grad * a**0 if isinstance(a, Tensor) else grad
+    return grad * b * a ** (b - 1)
 
 
 class Exp(Function):

@@ -36,6 +36,8 @@ CASES = {
     "activations": (lambda a: (ops.sigmoid(a) * ops.tanh(a) + ops.softplus(a) + ops.silu(a)
                                + ops.elu(a) ** 2 + ops.leaky_relu(a) ** 3
                                + ops.relu(a) ** 3).sum(), [(6,)]),
+    "gelu": (lambda a: (ops.gelu(a) ** 2).sum() + (ops.gelu(a, approximate=True) ** 2).sum(),
+             [(5,)]),
     "softmax": (lambda a: (ops.softmax(a) ** 2).sum() + (ops.log_softmax(a) ** 2).sum(),
                 [(2, 4)]),
     "reductions": (lambda a: ops.var(a, axis=1).sum() ** 2 + ops.logsumexp(a, axis=0).sum() ** 2
@@ -178,6 +180,43 @@ def test_an_op_without_second_derivative_says_so():
     np.testing.assert_allclose(g.numpy(), 2 * 10 * np.array([4.0, 3.0, 2.0, 1.0]))  # right
     with pytest.raises(NotImplementedError, match="CumSum"):
         lamina.autograd.grad(g.sum(), x)
+    # recorded again, and beside a path that has a second derivative: still an error, never
+    # the other path's value alone
+    (g,) = lamina.autograd.grad((ops.cumsum(x) ** 3).sum() + (x**3).sum(), x, create_graph=True)
+    with pytest.raises(NotImplementedError, match="CumSum"):
+        lamina.autograd.grad(g.sum(), x, create_graph=True)
+    with lamina.GradientTape() as outer, lamina.GradientTape() as middle:
+        with lamina.GradientTape() as inner:
+            y = (ops.cumsum(x) ** 3).sum()
+        s = inner.gradient(y, x).sum()
+        with pytest.raises(NotImplementedError, match="CumSum"):
+            middle.gradient(s, x)
+    del outer
+
+
+def test_powers_have_finite_derivatives_at_zero():
+    x = lamina.tensor([0.0, 2.0], requires_grad=True)
+    (g,) = lamina.autograd.grad((x**1).sum(), x, create_graph=True)
+    (h,) = lamina.autograd.grad(g.sum(), x, create_graph=True)
+    assert h.tolist() == [0.0, 0.0]  # PyTorch: 0, not 0 * inf
+    (g,) = lamina.autograd.grad((x**2).sum(), x, create_graph=True)
+    (h,) = lamina.autograd.grad(g.sum(), x, create_graph=True)
+    assert lamina.autograd.grad(h.sum(), x)[0].tolist() == [0.0, 0.0]
+    y = lamina.tensor([0.0, 3.0], requires_grad=True)
+    (y**0).sum().backward()
+    assert y.grad.tolist() == [0.0, 0.0]
+
+
+def test_grad_of_model_parameters_and_persistent_tapes():
+    model = lamina.Sequential([layers.Input((2,)), layers.Dense(1)])
+    loss = ops.sum(model(np.ones((3, 2), np.float32)) ** 2)
+    grads = lamina.autograd.grad(loss, model.parameters())  # a live view, not a list
+    assert [g.shape for g in grads] == [(2, 1), (1,)]
+    x = lamina.tensor([3.0], requires_grad=True)
+    with lamina.GradientTape(persistent=True) as tape:  # TensorFlow's own-tape second order
+        y = x**3
+        dy = tape.gradient(y, x)
+    np.testing.assert_allclose(tape.gradient(dy, x), [18.0])
 
 
 def test_a_scalar_mean_squared_has_a_float64_gradient():
