@@ -244,7 +244,10 @@ class Optimizer:
     # ----- variables and state -----
     @property
     def built(self) -> bool:
+        """Whether the optimizer has state: variables, or a state set before its first step."""
         self._refresh_params()
+        if self._pending_state is not None:
+            return True
         return bool(self._variables) or (self._unbuilt_params and bool(self._params))
 
     def build(self, variables: Iterable[Tensor]) -> None:
@@ -333,6 +336,8 @@ class Optimizer:
         state = {"iterations": self._iterations}
         if not callable(self._learning_rate):
             state["learning_rate"] = self._learning_rate
+        if self._pending_state is not None:  # not stepped since set_state: still that state
+            return {**state, **{k: v.copy() for k, v in self._pending_state.items()}}
         for i, v in enumerate(self._variables):
             for slot, array in self._state_of(v).items():
                 copy = backend.to_numpy(array)
@@ -347,7 +352,9 @@ class Optimizer:
         loads it at that first step, checked against the variables it is given then."""
         self._build_params()
         if not self._variables and self._params is None and "iterations" in state:
-            self._pending_state = {k: state[k] for k in state}
+            # the step count and rate now; the arrays when the variables are known
+            self._set_scalars(state)
+            self._pending_state = {k: state[k] for k in state if "/" in k}
             return
         expected = {f"{i}/{s}" for i, v in enumerate(self._variables) for s in self._state_of(v)}
         given = {k for k in state if "/" in k}
@@ -368,9 +375,26 @@ class Optimizer:
         for i, v in enumerate(self._variables):
             for slot, array in self._state_of(v).items():
                 array[...] = xp.asarray(state[f"{i}/{slot}"], dtype=array.dtype)
-        self._iterations = int(state["iterations"])
+        self._set_scalars(state)
+
+    def _set_scalars(self, state: Mapping) -> None:
+        if "iterations" in state:
+            self._iterations = int(state["iterations"])
         if "learning_rate" in state and not callable(self._learning_rate):
             self.learning_rate = float(state["learning_rate"])
+
+    def _load_pending_state(self) -> None:
+        """The state arrays that ``set_state`` kept for the first step, now that it has seen
+        the variables (the step count and rate were set at once)."""
+        state, self._pending_state = self._pending_state, None
+        arrays = {k: v for k, v in state.items()}
+        try:
+            self.set_state({**arrays, "iterations": self._iterations})
+        except ValueError as exc:
+            raise ValueError(
+                f"the state given to this {type(self).__name__} before its first step does "
+                f"not fit the {len(self._variables)} variables of that step: {exc}"
+            ) from None
 
     # PyTorch's names for the same round trip
     def state_dict(self) -> dict:
@@ -424,8 +448,7 @@ class Optimizer:
             raise ValueError(f"got {len(grads)} gradients for {len(variables)} variables")
         grads, variables = self._present(grads, variables)
         if self._pending_state is not None:
-            state, self._pending_state = self._pending_state, None
-            self.set_state(state)
+            self._load_pending_state()
         if self.loss_scale_factor is not None:
             grads = [g / self.loss_scale_factor for g in grads]  # new arrays: g may be shared
         n = self.gradient_accumulation_steps

@@ -14,13 +14,21 @@ that also answers the methods of the Keras Variable that Keras returns, so tutor
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 
 class _OptimizerScalar:
-    """The Keras Variable methods; ``_set`` writes the new value back to the optimizer."""
+    """The Keras Variable methods; ``_set`` writes the new value back to the optimizer.
+
+    Arithmetic gives plain numbers, computed from the plain value: NumPy 2 treats only an exact
+    Python float or int as a "weak" scalar, so ``float32_array * subclass_value`` would be
+    float64. ``__array_ufunc__ = None`` makes NumPy hand ``array * value`` to ``__rmul__``.
+    """
 
     _dtype = None
+    __array_ufunc__ = None
 
     def __new__(cls, value, setter):
         scalar = super().__new__(cls, value)
@@ -60,6 +68,24 @@ class _OptimizerScalar:
 
     def __reduce__(self):  # copies and pickles are plain numbers, not tied to the optimizer
         return (self._base, (self._base(self),))
+
+
+def _binary(op, reflected):
+    if reflected:
+        return lambda self, other: op(other, self._base(self))
+    return lambda self, other: op(self._base(self), other)
+
+
+def _unary(op):
+    return lambda self: op(self._base(self))
+
+
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow"):
+    _op = getattr(operator, _name)
+    setattr(_OptimizerScalar, f"__{_name}__", _binary(_op, reflected=False))
+    setattr(_OptimizerScalar, f"__r{_name}__", _binary(_op, reflected=True))
+for _name in ("neg", "pos", "abs"):
+    setattr(_OptimizerScalar, f"__{_name}__", _unary(getattr(operator, _name)))
 
 
 class LearningRate(_OptimizerScalar, float):

@@ -57,3 +57,29 @@ def test_copies_are_plain_numbers():
     for copied in (copy.copy(lr), copy.deepcopy(lr), pickle.loads(pickle.dumps(lr))):
         assert type(copied) is float and copied == 0.01
     assert json.loads(json.dumps({"lr": lr})) == {"lr": 0.01}
+
+
+def test_arithmetic_keeps_float32_as_a_plain_float_does():
+    opt = small_model().optimizer
+    a = np.ones(3, np.float32)
+    for value in (opt.learning_rate, opt.iterations):
+        assert (a * value).dtype == np.float32 and (value * a).dtype == np.float32
+        assert (a - value * a).dtype == np.float32 and (
+            lamina.tensor(a) * value
+        ).dtype == np.float32
+        assert type(np.float32(2) * value) is np.float32
+    assert type(opt.learning_rate * 2) is float and -opt.learning_rate == -0.01
+
+
+def test_state_restored_before_the_first_step():
+    model = small_model()
+    model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=2, verbose=0)
+    state = model.optimizer.get_state()
+    fresh = lamina.optimizers.Adam(learning_rate=0.5)
+    fresh.set_state(state)  # no variables yet: the arrays wait for the first step
+    assert fresh.iterations == 2 and fresh.learning_rate == pytest.approx(0.01)  # at once
+    assert sorted(fresh.get_state()) == sorted(state)  # a backup now keeps the arrays
+    fresh.learning_rate = 0.1  # a scheduler's change before the first step stays
+    fresh.apply_gradients(zip([np.zeros_like(w.numpy()) for w in model.trainable_weights],
+                              small_model().trainable_weights))  # fmt: skip
+    assert fresh.learning_rate == 0.1 and fresh.iterations == 3
