@@ -262,13 +262,18 @@ class BackupAndRestore(Callback):
                     f"the state of optimizer {attr!r} in {path} does not fit it ({exc})"
                 ) from None
         for key, state in saved_generators.items():
-            if key in seed_generators:
-                try:
-                    seed_generators[key].next().bit_generator.state = state
-                except (AttributeError, KeyError, TypeError, ValueError) as exc:
-                    raise FormatError(
-                        f"{path}: the state of SeedGenerator {key} is not valid ({exc})"
-                    ) from None
+            if key not in seed_generators:
+                raise ValueError(
+                    f"the backup {path} holds the state of SeedGenerator {key!r} (layer position "
+                    f"and attribute), which {self.model.name} does not have: it was made by "
+                    "another model"
+                )
+            try:
+                seed_generators[key].next().bit_generator.state = state
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                raise FormatError(
+                    f"{path}: the state of SeedGenerator {key} is not valid ({exc})"
+                ) from None
 
 
 def _json_dict(metadata, key, path) -> dict:

@@ -212,6 +212,7 @@ def test_a_gan_resumes_with_its_own_optimizers_and_seed_generator(tmp_path):
         ("optimizers_state", '{"d_optimizer": 3}', "'d_optimizer' is not a mapping"),
         ("optimizers_state", '{"e_optimizer": {}}', "does not have"),
         ("seed_generators", '{"0.seed_generator": {"state": 1}}', "SeedGenerator .* not valid"),
+        ("seed_generators", '{"7.noise": {}}', "SeedGenerator '7.noise'.* does not have"),
     ],
 )
 def test_a_tampered_gan_backup_is_refused_by_name(tmp_path, key, value, message):
