@@ -375,9 +375,11 @@ class Layer:
 
     @property
     def weights(self) -> list:
-        """All weights, layer by layer in creation order, as Keras 3 orders them (Keras 2 put the
-        trainable ones first): freezing a layer does not reorder them, so ``zip(a.weights,
-        b.weights)`` pairs the same weights of two copies of a model, one of them frozen."""
+        """All weights, layer by layer, each layer's in creation order (the order of
+        ``get_weights``). Keras 3 also goes layer by layer (Keras 2 put the trainable ones
+        first); for built-in layers, which create their trainable weights first, the orders
+        agree. Freezing a layer does not reorder them, so ``zip(a.weights, b.weights)`` pairs the
+        same weights of two copies of a model, one of them frozen."""
         return self._all_variables()
 
     @property
