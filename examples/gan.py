@@ -58,9 +58,12 @@ def build_discriminator():
 
 
 class GAN(Model):
-    def __init__(self, generator, discriminator, latent_dim, real_label=1.0):
+    R1_EVERY = 4  # the R1 penalty's steps (lazy regularization, Karras et al., 2020)
+
+    def __init__(self, generator, discriminator, latent_dim, real_label=1.0, r1_gamma=0.0):
         super().__init__(name="gan")
         self.real_label = real_label  # < 1: one-sided label smoothing (Salimans et al., 2016)
+        self.r1_gamma = r1_gamma  # > 0: the R1 gradient penalty on real images
         self.generator = generator
         self.discriminator = discriminator
         self.averaged = clone_model(generator)  # the generator's weight average (AverageGenerator)
@@ -93,8 +96,12 @@ class GAN(Model):
         labels = ops.concatenate([real, ops.zeros((batch_size, 1))], axis=0)
         with lamina.GradientTape() as tape:
             d_loss = self.loss_fn(labels, self.discriminator(images, training=True))
+            total = d_loss
+            if self.r1_gamma and int(self.d_optimizer.iterations) % self.R1_EVERY == 0:
+                penalty = self.r1_penalty(real_images)
+                total = d_loss + (self.r1_gamma / 2 * self.R1_EVERY) * penalty
         weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
+        self.d_optimizer.apply_gradients(zip(tape.gradient(total, weights), weights))
 
         # 2. the generator: make the discriminator say 1 ("real") to new fakes
         noise = lamina.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
@@ -107,6 +114,17 @@ class GAN(Model):
         self.d_loss_metric.update_state(d_loss)
         self.g_loss_metric.update_state(g_loss)
         return {"d_loss": self.d_loss_metric.result(), "g_loss": self.g_loss_metric.result()}
+
+    def r1_penalty(self, real_images):
+        """R1 (Mescheder et al., 2018): mean ||d D(x) / d x||^2 over real images, which keeps
+        the discriminator flat where the data is. A gradient of a gradient: the inner tape's
+        result is recorded by the tape open around this call, which differentiates it."""
+        real = lamina.Tensor(ops.convert_to_tensor(real_images).data)
+        with lamina.GradientTape() as tape:
+            tape.watch(real)
+            logits = self.discriminator(real, training=True)
+        grads = tape.gradient(ops.sum(logits), real)
+        return ops.mean(ops.sum(ops.square(grads), axis=[1, 2, 3]))
 
 
 class SaveSamples(callbacks.Callback):
@@ -144,11 +162,9 @@ class AverageGenerator(callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.g_optimizer.iterations)  # t, counted by the restored optimizer
         d = min(self.decay, (1 + step) / (10 + step))
-        pairs = zip(self.model.averaged.layers, self.model.generator.layers, strict=True)
-        for averaged_layer, layer in pairs:  # layer by layer: freezing reorders model.weights
-            for average, weight in zip(averaged_layer.weights, layer.weights, strict=True):
-                average.data *= d
-                average.data += (1 - d) * weight.data
+        for average, weight in zip(self.model.averaged.weights, self.model.generator.weights):
+            average.data *= d
+            average.data += (1 - d) * weight.data
 
 
 class JudgeSamples(callbacks.Callback):
@@ -198,6 +214,9 @@ def main():
         "--width", type=int, default=128, help="channels of the generator's first feature map"
     )
     parser.add_argument(
+        "--r1", type=float, default=0.0, help="gamma of the R1 penalty on real images (0: off)"
+    )
+    parser.add_argument(
         "--backup-dir",
         help="back up the training state here after every epoch; run the same command again "
         "after an interruption to go on from the last epoch (exactly as an uninterrupted run)",
@@ -209,7 +228,7 @@ def main():
     x_train = (x_train.astype(np.float32) / 127.5 - 1.0)[..., None]  # [-1, 1], as tanh makes
 
     generator = build_generator(args.bn_momentum, args.width)
-    gan = GAN(generator, build_discriminator(), LATENT_DIM, args.real_label)
+    gan = GAN(generator, build_discriminator(), LATENT_DIM, args.real_label, args.r1)
     gan.compile(
         d_optimizer=lamina.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
         g_optimizer=lamina.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),

@@ -90,6 +90,27 @@ def test_gan_resumed_from_a_backup_equals_an_uninterrupted_run(tmp_path):
             np.testing.assert_array_equal(a, b)
 
 
+def test_gan_r1_penalty_is_the_squared_input_gradient_and_trains_the_discriminator():
+    lamina.seed(0)
+    model = compiled_gan()
+    real = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1)).astype("float32")
+    lamina.seed(1)  # the same dropout mask for both computations
+    penalty = model.r1_penalty(real)
+    lamina.seed(1)
+    x = lamina.tensor(real, requires_grad=True)
+    lamina.ops.sum(model.discriminator(x, training=True)).backward()
+    assert penalty.item() == pytest.approx(np.sum(x.grad**2) / 4, rel=1e-5)
+
+    def trained(gamma):
+        lamina.seed(0)
+        gan_model = compiled_gan()
+        gan_model.r1_gamma = gamma
+        gan_model.fit(real, epochs=1, batch_size=4, verbose=0)
+        return gan_model.discriminator.get_weights()[0]
+
+    assert not np.array_equal(trained(0.0), trained(10.0))  # the penalty's gradient is applied
+
+
 def test_vae_loss_is_reconstruction_plus_kl_and_decreases():
     lamina.seed(0)
     model = vae.VAE(vae.build_encoder(), vae.build_decoder())
