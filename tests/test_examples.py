@@ -25,6 +25,16 @@ def compiled_gan():
     return model
 
 
+def test_generator_draws_28x28_digits_in_the_tanh_range():
+    lamina.seed(0)
+    generator = gan.build_generator()
+    noise = np.random.default_rng(0).normal(size=(3, gan.LATENT_DIM)).astype("float32")
+    images = generator.predict(noise, verbose=0)
+    assert images.shape == (3, 28, 28, 1)
+    assert np.all(np.abs(images) <= 1) and np.std(images) > 0
+    assert generator.layers[-1].kernel.shape == (3, 3, 32, 1)  # the full-resolution convolution
+
+
 def test_gan_step_trains_each_network_on_its_own_loss(tmp_path):
     lamina.seed(0)
     model = compiled_gan()
