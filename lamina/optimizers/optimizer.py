@@ -386,8 +386,7 @@ class Optimizer:
     def _load_pending_state(self) -> None:
         """The state arrays that ``set_state`` kept for the first step, now that it has seen
         the variables (the step count and rate were set at once)."""
-        state, self._pending_state = self._pending_state, None
-        arrays = {k: v for k, v in state.items()}
+        arrays, self._pending_state = self._pending_state, None
         try:
             self.set_state({**arrays, "iterations": self._iterations})
         except ValueError as exc:
